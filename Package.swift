@@ -1,0 +1,55 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Numeric code needs AVX2+FMA code generation (without it `addingProduct` becomes a libm call
+// per lane, ~100x slower) and -Ounchecked in release; debug builds stay debug.
+let numeric: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"]),
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "CFClip",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cfclip", targets: ["cfclip"]),
+        .executable(name: "cfclip-bench", targets: ["cfclip-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries: module maps only (see Sources/C*/module.modulemap).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: numeric),
+        .target(name: "Checkpoints", dependencies: ["Tensors"], swiftSettings: numeric),
+        .target(name: "Media", dependencies: ["Tensors", "CPNG", "CJPEG", "CHDF5"], swiftSettings: numeric),
+
+        // The fixture runner behind `cfclip parity`: recomputes reference outputs per model folder.
+        .target(name: "Parity", dependencies: ["Tensors", "Checkpoints"], swiftSettings: numeric),
+
+        .executableTarget(name: "cfclip", dependencies: [
+            "Tensors", "Checkpoints", "Media", "Parity",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: numeric),
+        .executableTarget(name: "cfclip-bench", dependencies: [
+            "Tensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: numeric),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Checkpoints"], swiftSettings: numeric),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], swiftSettings: numeric),
+        .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: numeric),
+        .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints"], swiftSettings: numeric),
+    ]
+)

@@ -1,0 +1,65 @@
+import Dispatch
+
+/// Splits loops across the cores. The thread count is set once (from the config) and also
+/// sets OpenBLAS's thread count, so the two never oversubscribe the machine.
+public enum Parallel {
+    nonisolated(unsafe) public private(set) static var threads: Int = defaultThreads()
+
+    static func defaultThreads() -> Int {
+        if let s = getenvString("CFCLIP_THREADS"), let n = Int(s), n > 0 { return n }
+        return ProcessInfoCores.count
+    }
+
+    /// Sets the number of worker threads for both `Parallel.for` and OpenBLAS.
+    public static func setThreads(_ n: Int) {
+        threads = max(1, n)
+        BLAS.setThreads(threads)
+    }
+
+    /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks, when
+    /// the total work (`count * costPerItem`, in rough flops) is worth a thread hop.
+    public static func `for`(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = min(threads, count)
+        if chunks <= 1 || count * costPerItem < 32_768 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = count * c / chunks, hi = count * (c + 1) / chunks
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+}
+
+/// Carries a non-Sendable value into `concurrentPerform`; callers guarantee disjoint writes.
+@usableFromInline final class UncheckedBox<T>: @unchecked Sendable {
+    @usableFromInline let value: T
+    @usableFromInline init(_ value: T) { self.value = value }
+}
+
+/// A raw pointer that may cross into parallel chunks (each chunk writes its own range).
+public struct SendablePointer<T>: @unchecked Sendable {
+    public let p: UnsafeMutablePointer<T>
+    public init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+}
+
+enum ProcessInfoCores {
+    static var count: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 2
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+func getenvString(_ name: String) -> String? {
+    guard let p = getenv(name) else { return nil }
+    return String(cString: p)
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// Contiguous, 64-byte aligned Float32 storage shared between tensor values until one of them
+/// writes (copy-on-write).
+public final class TensorStorage: @unchecked Sendable {
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<Float>
+
+    public init(count: Int) {
+        self.count = count
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+
+    @usableFromInline func copy() -> TensorStorage {
+        let s = TensorStorage(count: count)
+        s.pointer.update(from: pointer, count: count)
+        return s
+    }
+}
+
+/// A row-major Float32 tensor (NCHW for images). A value type: copies share storage until written.
+/// There are no strided views; an op that permutes writes a new contiguous tensor.
+public struct Tensor: @unchecked Sendable {
+    public private(set) var shape: [Int]
+    @usableFromInline var storage: TensorStorage
+
+    /// Zero-filled tensor.
+    public init(zeros shape: [Int]) {
+        self.shape = shape
+        storage = TensorStorage(count: shape.reduce(1, *))
+        storage.pointer.initialize(repeating: 0, count: storage.count)
+    }
+
+    /// Tensor filled with a constant.
+    public init(repeating value: Float, shape: [Int]) {
+        self.shape = shape
+        storage = TensorStorage(count: shape.reduce(1, *))
+        storage.pointer.initialize(repeating: value, count: storage.count)
+    }
+
+    /// Uninitialised tensor, for ops that overwrite every element.
+    public init(uninitialized shape: [Int]) {
+        self.shape = shape
+        storage = TensorStorage(count: shape.reduce(1, *))
+    }
+
+    public init(shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count,
+                     "Tensor(shape: \(shape)) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        self.shape = shape
+        storage = TensorStorage(count: values.count)
+        values.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    /// Fills a new tensor from a closure that writes every element of a raw buffer.
+    public init(shape: [Int], fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        self.init(uninitialized: shape)
+        try fill(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
+    }
+
+    public var count: Int { storage.count }
+    public var rank: Int { shape.count }
+    public var scalars: [Float] { Array(UnsafeBufferPointer(start: storage.pointer, count: count)) }
+
+    /// Read-only access to the contiguous values.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.pointer, count: storage.count))
+    }
+
+    /// Mutable access; copies the storage first if another value shares it.
+    @inlinable
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
+    }
+
+    /// Same values under another shape with the same element count (no copy).
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        var s = newShape
+        if let i = s.firstIndex(of: -1) {
+            let known = s.enumerated().filter { $0.offset != i }.map(\.element).reduce(1, *)
+            s[i] = known == 0 ? 0 : count / known
+        }
+        precondition(s.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        var t = self
+        t.shape = s
+        return t
+    }
+
+    public subscript(flat i: Int) -> Float {
+        get { storage.pointer[i] }
+        set {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            storage.pointer[i] = newValue
+        }
+    }
+
+    /// Rows `range` of the leading axis as a new contiguous tensor.
+    public func slice(_ range: Range<Int>) -> Tensor {
+        let inner = shape.dropFirst().reduce(1, *)
+        var outShape = shape
+        outShape[0] = range.count
+        return Tensor(shape: outShape) { out in
+            if out.count > 0 {
+                out.baseAddress!.update(from: storage.pointer + range.lowerBound * inner, count: out.count)
+            }
+        }
+    }
+
+    /// Concatenation along the leading axis.
+    public static func concatenate(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty)
+        let inner = Array(parts[0].shape.dropFirst())
+        for p in parts { precondition(Array(p.shape.dropFirst()) == inner, "concatenate: \(p.shape) vs \(inner)") }
+        let n = parts.reduce(0) { $0 + $1.shape[0] }
+        return Tensor(shape: [n] + inner) { out in
+            var o = 0
+            for p in parts {
+                p.withUnsafeBufferPointer { src in
+                    if src.count > 0 { (out.baseAddress! + o).update(from: src.baseAddress!, count: src.count) }
+                }
+                o += p.count
+            }
+        }
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let head = scalars.prefix(6).map { String(format: "%.5g", $0) }.joined(separator: ", ")
+        return "Tensor(\(shape), [\(head)\(count > 6 ? ", …" : "")])"
+    }
+}
+
+extension Tensor: Equatable {
+    /// Bitwise-equal shapes and values (NaNs with equal bits compare equal).
+    public static func == (a: Tensor, b: Tensor) -> Bool {
+        guard a.shape == b.shape else { return false }
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                memcmp(pa.baseAddress!, pb.baseAddress!, a.count * 4) == 0
+            }
+        }
+    }
+}
