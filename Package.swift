@@ -33,10 +33,11 @@ let package = Package(
 
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: numeric),
         .target(name: "Checkpoints", dependencies: ["Tensors"], swiftSettings: numeric),
+        .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "CZlib"], swiftSettings: numeric),
         .target(name: "Media", dependencies: ["Tensors", "CPNG", "CJPEG", "CHDF5"], swiftSettings: numeric),
 
         // The fixture runner behind `cfclip parity`: recomputes reference outputs per model folder.
-        .target(name: "Parity", dependencies: ["Tensors", "Checkpoints"], swiftSettings: numeric),
+        .target(name: "Parity", dependencies: ["Tensors", "Checkpoints", "Models"], swiftSettings: numeric),
 
         .executableTarget(name: "cfclip", dependencies: [
             "Tensors", "Checkpoints", "Media", "Parity",
@@ -49,6 +50,7 @@ let package = Package(
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Checkpoints"], swiftSettings: numeric),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], swiftSettings: numeric),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoints"], swiftSettings: numeric),
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: numeric),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints"], swiftSettings: numeric),
     ]

@@ -1,0 +1,102 @@
+import CHDF5
+import Foundation
+
+/// A thin HDF5 wrapper for float32 datasets whose leading axis indexes samples: open, read
+/// its shape, read a slab of rows, and write a chunked (deflate) dataset. The serial HDF5
+/// library takes a global lock, so all calls are safe from any thread but serialised.
+public final class HDF5File: @unchecked Sendable {
+    public let path: String
+    let file: hid_t
+
+    public init(reading path: String) throws {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else { throw MediaError.io(file: path, what: "no such file") }
+        H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)   // errors come back as values, not printed
+        let f = H5Fopen(path, cf_h5f_acc_rdonly(), cf_h5p_default())
+        guard f >= 0 else { throw MediaError.decode(file: path, what: "not an HDF5 file") }
+        file = f
+    }
+
+    init(creating path: String) throws {
+        self.path = path
+        H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
+        let f = H5Fcreate(path, cf_h5f_acc_trunc(), cf_h5p_default(), cf_h5p_default())
+        guard f >= 0 else { throw MediaError.io(file: path, what: "cannot create HDF5 file") }
+        file = f
+    }
+
+    deinit { H5Fclose(file) }
+
+    public func hasDataset(_ name: String) -> Bool { H5Lexists(file, name, cf_h5p_default()) > 0 }
+
+    /// The dataset's shape, or an error naming the file and the dataset.
+    public func shape(of name: String) throws -> [Int] {
+        let (ds, space) = try open(name)
+        defer { H5Sclose(space); H5Dclose(ds) }
+        return dims(space)
+    }
+
+    /// Rows `range` of the leading axis as Float32 (converted by HDF5 from the stored type).
+    public func readRows(_ name: String, _ range: Range<Int>) throws -> (shape: [Int], values: [Float]) {
+        let (ds, space) = try open(name)
+        defer { H5Sclose(space); H5Dclose(ds) }
+        let full = dims(space)
+        guard !full.isEmpty, range.lowerBound >= 0, range.upperBound <= full[0] else {
+            throw MediaError.decode(file: path, what: "dataset '\(name)' has \(full.first ?? 0) rows; rows \(range) requested")
+        }
+        var shape = full
+        shape[0] = range.count
+        var values = [Float](repeating: 0, count: shape.reduce(1, *))
+        if values.isEmpty { return (shape, values) }
+        var start = [hsize_t](repeating: 0, count: full.count), count = shape.map { hsize_t($0) }
+        start[0] = hsize_t(range.lowerBound)
+        H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nil, &count, nil)
+        let mem = H5Screate_simple(Int32(count.count), &count, nil)
+        defer { H5Sclose(mem) }
+        let rc = values.withUnsafeMutableBytes { H5Dread(ds, cf_h5t_native_float(), mem, space, cf_h5p_default(), $0.baseAddress) }
+        guard rc >= 0 else { throw MediaError.decode(file: path, what: "cannot read rows \(range) of dataset '\(name)' as float32") }
+        return (shape, values)
+    }
+
+    /// Writes a float32 dataset chunked along the leading axis with deflate, to a temporary
+    /// name renamed into place when complete.
+    public static func write(path: String, datasets: [(name: String, shape: [Int], values: [Float])], chunkRows: Int = 16) throws {
+        let tmp = path + ".tmp"
+        do {
+            let f = try HDF5File(creating: tmp)
+            for d in datasets {
+                precondition(d.shape.reduce(1, *) == d.values.count)
+                var dims = d.shape.map { hsize_t($0) }
+                let space = H5Screate_simple(Int32(dims.count), &dims, nil)
+                let dcpl = H5Pcreate(cf_h5p_dataset_create())
+                if let first = d.shape.first, first > 0 {
+                    var chunk = dims
+                    chunk[0] = hsize_t(min(chunkRows, first))
+                    H5Pset_chunk(dcpl, Int32(chunk.count), &chunk)
+                    H5Pset_deflate(dcpl, 4)
+                }
+                let ds = H5Dcreate2(f.file, d.name, cf_h5t_ieee_f32le(), space, cf_h5p_default(), dcpl, cf_h5p_default())
+                guard ds >= 0 else { throw MediaError.io(file: path, what: "cannot create dataset '\(d.name)'") }
+                let rc = d.values.withUnsafeBytes { H5Dwrite(ds, cf_h5t_native_float(), cf_h5s_all(), cf_h5s_all(), cf_h5p_default(), $0.baseAddress) }
+                H5Dclose(ds); H5Pclose(dcpl); H5Sclose(space)
+                guard rc >= 0 else { throw MediaError.io(file: path, what: "cannot write dataset '\(d.name)'") }
+            }
+        }
+        guard rename(tmp, path) == 0 else { throw MediaError.io(file: path, what: "cannot rename \(tmp) into place") }
+    }
+
+    func open(_ name: String) throws -> (hid_t, hid_t) {
+        guard hasDataset(name) else { throw MediaError.decode(file: path, what: "no dataset '\(name)'") }
+        let ds = H5Dopen2(file, name, cf_h5p_default())
+        guard ds >= 0 else { throw MediaError.decode(file: path, what: "cannot open dataset '\(name)'") }
+        return (ds, H5Dget_space(ds))
+    }
+
+    func dims(_ space: hid_t) -> [Int] {
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank > 0 else { return [] }
+        var d = [hsize_t](repeating: 0, count: rank)
+        H5Sget_simple_extent_dims(space, &d, nil)
+        return d.map { Int($0) }
+    }
+}

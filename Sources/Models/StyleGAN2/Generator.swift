@@ -1,0 +1,164 @@
+import Checkpoints
+import Tensors
+
+/// rosinality's StyleGAN2 `Generator`: the attribute tree mirrors the checkpoint keys
+/// (`style.1.weight`, `conv1.conv.modulation.weight`, `convs.3.noise.weight`, `to_rgbs.2.bias`,
+/// `noises.noise_4`).
+public struct Generator: Sendable {
+    public let config: GeneratorConfig
+    public let style: MappingNetwork
+    public let input: Tensor                 // input.input [1, C4, 4, 4]
+    public let conv1: StyledConv
+    public let toRGB1: ToRGB
+    public let convs: [StyledConv]           // pairs: upsampling conv, then conv, per resolution
+    public let toRGBs: [ToRGB]
+    public let noises: [Tensor?]             // noises.noise_i [1, 1, r, r]; nil where the file lacks it
+    /// The checkpoint's `latent_avg` (truncation centre), when present.
+    public let latentAvg: Tensor?
+
+    /// Loads `prefix` (e.g. `g_ema.` or `decoder.`) of a state dict. Every missing key, wrong
+    /// shape and unexpected key is reported at once. Blur/upsample kernel buffers are recomputed
+    /// when missing; missing noise buffers are allowed only with `allowMissingNoise` (seeded noise).
+    public static func load(from dict: StateDict, prefix: String, source: String,
+                            blurKernel: [Float] = [1, 3, 3, 1], allowMissingNoise: Bool = false) throws -> Generator {
+        let r = WeightReader(dict, prefix: prefix, source: source)
+        guard let config = GeneratorConfig.infer(r) else {
+            throw CheckpointError.mismatch(source: source, problems: [
+                "no StyleGAN2 generator under prefix '\(prefix)' (needs '\(prefix)style.1.weight' and '\(prefix)input.input')"])
+        }
+        let g = Generator(r, config: config, blurKernel: blurKernel, allowMissingNoise: allowMissingNoise,
+                          latentAvg: dict.tensors["latent_avg"])
+        try r.finish()
+        return g
+    }
+
+    init(_ r: WeightReader, config c: GeneratorConfig, blurKernel: [Float], allowMissingNoise: Bool, latentAvg: Tensor?) {
+        config = c
+        style = MappingNetwork(r, config: c)
+        input = r.tensor("input.input", [1, c.channels[0], 4, 4])
+        let upKernel = Upfirdn2D.makeKernel(blurKernel, gain: 4)
+        let kn = blurKernel.count
+        conv1 = StyledConv(r, "conv1", in: c.channels[0], out: c.channels[0], styleDim: c.styleDim, upsample: false, blurKernel: nil)
+        toRGB1 = ToRGB(r, "to_rgb1", in: c.channels[0], styleDim: c.styleDim, upsampleKernel: nil)
+        var convs: [StyledConv] = [], rgbs: [ToRGB] = []
+        for j in 0..<(c.channels.count - 1) {
+            let cin = c.channels[j], cout = c.channels[j + 1]
+            let blur = r.optional("convs.\(2 * j).conv.blur.kernel", [kn, kn]) ?? upKernel
+            convs.append(StyledConv(r, "convs.\(2 * j)", in: cin, out: cout, styleDim: c.styleDim, upsample: true, blurKernel: blur))
+            convs.append(StyledConv(r, "convs.\(2 * j + 1)", in: cout, out: cout, styleDim: c.styleDim, upsample: false, blurKernel: nil))
+            let up = r.optional("to_rgbs.\(j).upsample.kernel", [kn, kn]) ?? upKernel
+            rgbs.append(ToRGB(r, "to_rgbs.\(j)", in: cout, styleDim: c.styleDim, upsampleKernel: up))
+        }
+        self.convs = convs; toRGBs = rgbs
+        noises = (0..<c.numLayers).map { i in
+            let s = c.noiseSize(i)
+            return allowMissingNoise ? r.optional("noises.noise_\(i)", [1, 1, s, s]) : r.tensor("noises.noise_\(i)", [1, 1, s, s])
+        }
+        self.latentAvg = latentAvg
+    }
+
+    /// z [N, style_dim] -> w [N, style_dim].
+    public func mapping(_ z: Tensor) -> Tensor { style(z) }
+
+    /// `t + psi * (w - t)` for W [N, D] or W+ [N, L, D] against a [D] centre.
+    public func truncate(_ w: Tensor, psi: Float, center: Tensor) -> Tensor {
+        let d = config.styleDim
+        precondition(center.count == d, "truncation centre has \(center.count) values, style_dim is \(d)")
+        let t = center.scalars
+        var out = w
+        out.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = t[i % d] + psi * (p[i] - t[i % d]) } }
+        return out
+    }
+
+    /// W [N, D] repeated to W+ [N, n_latent, D].
+    public func broadcast(_ w: Tensor) -> Tensor {
+        let (n, d, l) = (w.shape[0], config.styleDim, config.nLatent)
+        let v = w.scalars
+        return Tensor(shape: [n, l, d]) { out in
+            for i in 0..<n { for r in 0..<l { for k in 0..<d { out[(i * l + r) * d + k] = v[i * d + k] } } }
+        }
+    }
+
+    /// Style mixing: rows [0, inject) from w1, [inject, n_latent) from w2 (both W [N, D]).
+    public func mix(_ w1: Tensor, _ w2: Tensor, injectIndex: Int) -> Tensor {
+        let (n, d, l) = (w1.shape[0], config.styleDim, config.nLatent)
+        let a = w1.scalars, b = w2.scalars
+        return Tensor(shape: [n, l, d]) { out in
+            for i in 0..<n { for r in 0..<l { for k in 0..<d { out[(i * l + r) * d + k] = (r < injectIndex ? a : b)[i * d + k] } } }
+        }
+    }
+
+    /// Synthesis from W+ codes [N, n_latent, D] -> images [N, 3, size, size] (not clamped).
+    /// `hook` receives intermediate outputs named as the reference modules (`conv1`, `to_rgb1`,
+    /// `convs.0.conv`, `convs.0`, `to_rgbs.0`, ...).
+    public func synthesize(_ wplus: Tensor, noise: NoiseMode = .buffers, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
+        let c = config
+        guard wplus.rank == 3, wplus.shape[1] >= c.nLatent, wplus.shape[2] == c.styleDim else {
+            throw ModelError.invalidInput("W+ codes must be [N, \(c.nLatent), \(c.styleDim)], got \(Shape.text(wplus.shape))")
+        }
+        let n = wplus.shape[0]
+        let planes = try noisePlanes(noise, batch: n)
+        let rows = (0..<c.nLatent).map { row(wplus, $0) }
+        var x = Tensor(shape: [n] + Array(input.shape.dropFirst())) { out in
+            let src = input.scalars
+            for i in 0..<out.count { out[i] = src[i % src.count] }
+        }
+        x = conv1(x, rows[0], noise: planes[0])
+        hook?("conv1", x)
+        var skip = toRGB1(x, rows[1], skip: nil)
+        hook?("to_rgb1", skip)
+        for j in 0..<toRGBs.count {
+            let i = 1 + 2 * j
+            let convHook: ((Tensor) -> Void)? = hook.map { h in { h("convs.\(2 * j).conv", $0) } }
+            x = convs[2 * j](x, rows[i], noise: planes[i], convOutput: convHook)
+            hook?("convs.\(2 * j)", x)
+            x = convs[2 * j + 1](x, rows[i + 1], noise: planes[i + 1])
+            hook?("convs.\(2 * j + 1)", x)
+            skip = toRGBs[j](x, rows[i + 2], skip: skip)
+            hook?("to_rgbs.\(j)", skip)
+        }
+        return skip
+    }
+
+    /// Row r of W+ codes: [N, D].
+    func row(_ wplus: Tensor, _ r: Int) -> Tensor {
+        let (n, l, d) = (wplus.shape[0], wplus.shape[1], wplus.shape[2])
+        let v = wplus.scalars
+        return Tensor(shape: [n, d]) { out in
+            for i in 0..<n { for k in 0..<d { out[i * d + k] = v[(i * l + r) * d + k] } }
+        }
+    }
+
+    func noisePlanes(_ mode: NoiseMode, batch: Int) throws -> [NoisePlane] {
+        let c = config
+        switch mode {
+        case .buffers:
+            let missing = noises.indices.filter { noises[$0] == nil }
+            if !missing.isEmpty {
+                throw ModelError.invalidInput("the checkpoint has no noise buffers for layers \(missing) "
+                    + "(noises.noise_i); render with seeded noise instead")
+            }
+            return noises.map { NoisePlane($0!, batch: batch) }
+        case let .explicit(list):
+            guard list.count >= c.numLayers else {
+                throw ModelError.invalidInput("\(list.count) noise tensors given, the generator has \(c.numLayers) layers")
+            }
+            return try (0..<c.numLayers).map { i in
+                let s = c.noiseSize(i), t = list[i]
+                guard t.count == s * s || t.count == batch * s * s else {
+                    throw ModelError.invalidInput("noise \(i) has shape \(Shape.text(t.shape)), expected [1 or \(batch), 1, \(s), \(s)]")
+                }
+                return NoisePlane(t.reshaped([t.count / (s * s), s * s]), batch: batch)
+            }
+        case let .seeded(seeds):
+            guard seeds.count == batch else { throw ModelError.invalidInput("\(seeds.count) noise seeds for a batch of \(batch)") }
+            return (0..<c.numLayers).map { i in
+                let s = c.noiseSize(i)
+                var values: [Float] = []
+                values.reserveCapacity(batch * s * s)
+                for seed in seeds { values += SeededNoise.gaussian(count: s * s, seed: SeededNoise.layerSeed(seed, layer: i)) }
+                return NoisePlane(Tensor(shape: [batch, s * s], values: values), batch: batch)
+            }
+        }
+    }
+}

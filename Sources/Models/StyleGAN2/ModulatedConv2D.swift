@@ -1,0 +1,198 @@
+import Tensors
+
+/// StyleGAN2's modulated convolution (`conv.weight` [1, out, in, k, k], `conv.modulation`).
+///
+/// The reference builds a per-sample weight `scale * W * s_b[i]`, demodulates it by
+/// `rsqrt(sum(weight²) + 1e-8)` per output channel and runs a grouped convolution. Here the
+/// same maths is split so BLAS sees large GEMMs: the style scales the input channels (or, when
+/// that is cheaper, the weight), one GEMM runs with the shared weight, and the demodulation
+/// factor `d[b, o]` is applied by the caller's epilogue together with noise, bias and activation.
+public struct ModulatedConv2D: Sendable {
+    public let weight: Tensor            // [out, in, k, k]
+    public let modulation: EqualLinear   // style_dim -> in (bias initialised to 1)
+    public let demodulate: Bool
+    public let upsample: Bool
+    public let blur: Upfirdn2D?          // after the stride-2 transposed conv
+    let weightSquares: Tensor            // [out, in]: sum over the kernel window of W²
+    let transposedWeight: Tensor?        // [out*k*k, in] for the transposed conv
+
+    public var inChannels: Int { weight.shape[1] }
+    public var outChannels: Int { weight.shape[0] }
+    public var kernelSize: Int { weight.shape[2] }
+    public var scale: Float { 1 / Float(inChannels * kernelSize * kernelSize).squareRoot() }
+    /// Floats the column buffers may use.
+    public var columnBudget = 1 << 23
+
+    public init(weight: Tensor, modulation: EqualLinear, demodulate: Bool, upsample: Bool, blurKernel: Tensor?) {
+        let (o, i, k) = (weight.shape[0], weight.shape[1], weight.shape[2])
+        self.weight = weight; self.modulation = modulation
+        self.demodulate = demodulate; self.upsample = upsample
+        blur = upsample ? blurKernel.map { kernel in
+            // p = (len(blur) - factor) - (k - 1); pad = ((p + 1) / 2 + factor - 1, p / 2 + 1)
+            let p = (kernel.shape[0] - 2) - (k - 1)
+            return Upfirdn2D(kernel: kernel, pad: ((p + 1) / 2 + 1, p / 2 + 1))
+        } : nil
+        let w = weight.scalars
+        weightSquares = Tensor(shape: [o, i]) { sq in
+            for a in 0..<(o * i) { var s: Float = 0; for t in 0..<(k * k) { s += w[a * k * k + t] * w[a * k * k + t] }; sq[a] = s }
+        }
+        transposedWeight = upsample ? Tensor(shape: [o * k * k, i]) { t in
+            for oo in 0..<o { for ii in 0..<i { for kk in 0..<(k * k) { t[(oo * k * k + kk) * i + ii] = w[(oo * i + ii) * k * k + kk] } } }
+        } : nil
+    }
+
+    /// `prefix` is e.g. `convs.3.conv`.
+    public init(_ r: WeightReader, _ prefix: String, in cin: Int, out cout: Int, kernel k: Int, styleDim: Int,
+                demodulate: Bool, upsample: Bool, blurKernel: Tensor?) {
+        let w = r.tensor("\(prefix).weight", [1, cout, cin, k, k]).reshaped([cout, cin, k, k])
+        let m = EqualLinear(r, "\(prefix).modulation", in: styleDim, out: cin)
+        self.init(weight: w, modulation: m, demodulate: demodulate, upsample: upsample, blurKernel: blurKernel)
+    }
+
+    /// Per-sample styles s [B, in] from the W rows [B, style_dim].
+    public func styles(_ w: Tensor) -> Tensor { modulation(w) }
+
+    /// Demodulation factors d [B, out] = rsqrt(scale² Σ_i s[b,i]² Σ_k W[o,i,k]² + 1e-8).
+    public func demodulation(_ s: Tensor) -> Tensor {
+        var s2 = s
+        s2.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= p[i] } }
+        var d = s2.matmul(weightSquares, transposeOther: true)
+        let sc2 = scale * scale
+        d.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = 1 / (p[i] * sc2 + 1e-8).squareRoot() } }
+        return d
+    }
+
+    /// The convolution of the modulated input, before demodulation: [B, out, H', W'].
+    public func convolve(_ x: Tensor, styles s: Tensor) -> Tensor {
+        upsample ? convolveTransposed(x, styles: s) : convolveSame(x, styles: s)
+    }
+
+    /// k x k, stride 1, padding k/2. im2col scales each input channel by its style as it copies;
+    /// one GEMM serves the whole batch when the columns fit the budget.
+    func convolveSame(_ x: Tensor, styles s: Tensor) -> Tensor {
+        let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let k = kernelSize, pad = k / 2, kdim = cin * k * k, p = h * w, cout = outChannels
+        var out = Tensor(uninitialized: [b, cout, h, w])
+        let sv = s.scalars
+        let wholeBatch = kdim * b * p <= columnBudget
+        let tileRows = wholeBatch ? h : max(1, min(h, columnBudget / max(kdim * w, 1)))
+        let colCount = wholeBatch ? kdim * b * p : kdim * tileRows * w
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
+        defer { col.deallocate() }
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    if wholeBatch {
+                        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: cout * b * p)
+                        defer { tmp.deallocate() }
+                        for bi in 0..<b {
+                            ModulatedIm2Col.run(xp.baseAddress! + bi * cin * p, styles: Array(sv[(bi * cin)..<((bi + 1) * cin)]),
+                                                cin: cin, h: h, w: w, k: k, pad: pad, y0: 0, rows: h,
+                                                col: col + bi * p, ld: b * p)
+                        }
+                        BLAS.sgemm(m: cout, n: b * p, k: kdim, alpha: scale, a: wp.baseAddress!, lda: kdim,
+                                   b: col, ldb: b * p, c: tmp, ldc: b * p)
+                        // [out, B, P] -> [B, out, P]
+                        for bi in 0..<b { for o in 0..<cout {
+                            (op.baseAddress! + (bi * cout + o) * p).update(from: tmp + o * b * p + bi * p, count: p)
+                        } }
+                    } else {
+                        for bi in 0..<b {
+                            let styles = Array(sv[(bi * cin)..<((bi + 1) * cin)])
+                            var y0 = 0
+                            while y0 < h {
+                                let rows = min(tileRows, h - y0)
+                                ModulatedIm2Col.run(xp.baseAddress! + bi * cin * p, styles: styles, cin: cin, h: h, w: w,
+                                                    k: k, pad: pad, y0: y0, rows: rows, col: col, ld: rows * w)
+                                BLAS.sgemm(m: cout, n: rows * w, k: kdim, alpha: scale, a: wp.baseAddress!, lda: kdim,
+                                           b: col, ldb: rows * w, c: op.baseAddress! + bi * cout * p + y0 * w, ldc: p)
+                                y0 += rows
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Stride-2 transposed convolution (GEMM + col2im) to 2H+1, then the blur to 2H.
+    func convolveTransposed(_ x: Tensor, styles s: Tensor) -> Tensor {
+        let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let k = kernelSize, cout = outChannels, p = h * w, rowsK = cout * k * k
+        let (oh, ow) = (2 * h + k - 2, 2 * w + k - 2)
+        var full = Tensor(zeros: [b, cout, oh, ow])
+        let sv = s.scalars
+        let tileRows = max(1, min(h, columnBudget / max(rowsK * w, 1)))
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * tileRows * w)
+        let wmod = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * cin)
+        defer { cols.deallocate(); wmod.deallocate() }
+        x.withUnsafeBufferPointer { xp in
+            transposedWeight!.withUnsafeBufferPointer { tw in
+                full.withUnsafeMutableBufferPointer { fp in
+                    for bi in 0..<b {
+                        // per-sample weight: columns of [out*k*k, in] scaled by s[b, i]
+                        let st = Array(sv[(bi * cin)..<((bi + 1) * cin)])
+                        for r in 0..<rowsK { for i in 0..<cin { wmod[r * cin + i] = tw[r * cin + i] * st[i] } }
+                        var y0 = 0
+                        while y0 < h {
+                            let rows = min(tileRows, h - y0)
+                            BLAS.sgemm(m: rowsK, n: rows * w, k: cin, alpha: scale, a: wmod, lda: cin,
+                                       b: xp.baseAddress! + bi * cin * p + y0 * w, ldb: p, c: cols, ldc: rows * w)
+                            Col2Im.strided2(cols, cout: cout, k: k, inW: w, y0: y0, rows: rows,
+                                            out: fp.baseAddress! + bi * cout * oh * ow, oh: oh, ow: ow)
+                            y0 += rows
+                        }
+                    }
+                }
+            }
+        }
+        return blur.map { $0(full) } ?? full
+    }
+}
+
+/// im2col that multiplies each input channel by its style while copying.
+enum ModulatedIm2Col {
+    /// col[(ci*k + ky)*k + kx, r*w + x] = s[ci] * x[ci, y0 + r + ky - pad, x + kx - pad] (0 outside),
+    /// written with leading dimension `ld`.
+    static func run(_ x: UnsafePointer<Float>, styles: [Float], cin: Int, h: Int, w: Int, k: Int, pad: Int,
+                    y0: Int, rows: Int, col: UnsafeMutablePointer<Float>, ld: Int) {
+        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), cs = SendablePointer(col)
+        Parallel.for(cin * k * k, costPerItem: rows * w) { range in
+            for kr in range {
+                let ci = kr / (k * k), ky = (kr / k) % k, kx = kr % k
+                let sc = styles[ci], src = xs.p + ci * h * w, dst = cs.p + kr * ld
+                let lo = max(0, pad - kx), hi = min(w, w + pad - kx)
+                for r in 0..<rows {
+                    let iy = y0 + r + ky - pad, drow = dst + r * w
+                    if iy < 0 || iy >= h || hi <= lo { drow.initialize(repeating: 0, count: w); continue }
+                    let srow = src + iy * w + kx - pad
+                    for xo in 0..<lo { drow[xo] = 0 }
+                    for xo in lo..<hi { drow[xo] = srow[xo] * sc }
+                    for xo in hi..<w { drow[xo] = 0 }
+                }
+            }
+        }
+    }
+}
+
+/// Scatter-add of transposed-convolution columns: out[o, 2y + ky, 2x + kx] += cols[(o*k + ky)*k + kx, r*w + x].
+enum Col2Im {
+    static func strided2(_ cols: UnsafeMutablePointer<Float>, cout: Int, k: Int, inW w: Int, y0: Int, rows: Int,
+                         out: UnsafeMutablePointer<Float>, oh: Int, ow: Int) {
+        let cs = SendablePointer(cols), os = SendablePointer(out)
+        let n = rows * w
+        Parallel.for(cout, costPerItem: k * k * n) { range in
+            for o in range {
+                let plane = os.p + o * oh * ow
+                for ky in 0..<k { for kx in 0..<k {
+                    let src = cs.p + ((o * k + ky) * k + kx) * n
+                    for r in 0..<rows {
+                        let orow = plane + (2 * (y0 + r) + ky) * ow + kx, srow = src + r * w
+                        for x in 0..<w { orow[2 * x] += srow[x] }
+                    }
+                } }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/// 2-D cross-correlation (PyTorch `conv2d`) as im2col + GEMM: out[Cout, pixels] =
+/// W[Cout, Cin*kh*kw] x col[Cin*kh*kw, pixels]. The column buffer is built for a tile of output
+/// rows at a time so it stays under `columnBudget` floats whatever the image size.
+public struct Conv2D: Sendable {
+    public var stride = 1
+    public var padding = 0
+    /// Floats in one im2col tile (16 Mi floats = 64 MB by default).
+    public var columnBudget = 1 << 24
+
+    public init(stride: Int = 1, padding: Int = 0, columnBudget: Int = 1 << 24) {
+        self.stride = stride; self.padding = padding; self.columnBudget = columnBudget
+    }
+
+    public func outputSize(height h: Int, width w: Int, kernel k: (Int, Int)) -> (Int, Int) {
+        ((h + 2 * padding - k.0) / stride + 1, (w + 2 * padding - k.1) / stride + 1)
+    }
+
+    /// x [N, Cin, H, W], weight [Cout, Cin, kh, kw] (times `scale`), bias [Cout].
+    public func forward(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, scale: Float = 1) -> Tensor {
+        precondition(x.rank == 4 && weight.rank == 4 && weight.shape[1] == x.shape[1],
+                     "conv2d: input \(x.shape) with weight \(weight.shape)")
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+        let (oh, ow) = outputSize(height: h, width: w, kernel: (kh, kw))
+        let k = cin * kh * kw, plane = oh * ow
+        var out = Tensor(uninitialized: [n, cout, oh, ow])
+        if out.count == 0 { return out }
+        let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
+        let tileRows = max(1, min(oh, columnBudget / max(k * ow, 1)))
+        let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * tileRows * ow)
+        defer { col?.deallocate() }
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for b in 0..<n {
+                        let xin = xp.baseAddress! + b * cin * h * w
+                        let yout = op.baseAddress! + b * cout * plane
+                        if direct {
+                            BLAS.sgemm(m: cout, n: plane, k: k, alpha: scale, a: wp.baseAddress!, lda: k,
+                                       b: xin, ldb: plane, c: yout, ldc: plane)
+                            continue
+                        }
+                        var y0 = 0
+                        while y0 < oh {
+                            let rows = min(tileRows, oh - y0), cols = rows * ow
+                            im2col(xin, cin: cin, h: h, w: w, kh: kh, kw: kw, ow: ow, y0: y0, rows: rows, col: col!)
+                            BLAS.sgemm(m: cout, n: cols, k: k, alpha: scale, a: wp.baseAddress!, lda: k,
+                                       b: col!, ldb: cols, c: yout + y0 * ow, ldc: plane)
+                            y0 += rows
+                        }
+                    }
+                }
+            }
+        }
+        if let bias { addChannelBias(&out, bias) }
+        return out
+    }
+
+    /// col[(ci*kh + ky)*kw + kx, r*ow + ox] = x[ci, (y0+r)*s + ky - p, ox*s + kx - p] (0 outside).
+    func im2col(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, kh: Int, kw: Int, ow: Int,
+                y0: Int, rows: Int, col: UnsafeMutablePointer<Float>) {
+        let cols = rows * ow, s = stride, p = padding
+        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), cs = SendablePointer(col)
+        Parallel.for(cin * kh * kw, costPerItem: cols) { range in
+            for kr in range {
+                let ci = kr / (kh * kw), ky = (kr / kw) % kh, kx = kr % kw
+                let dst = cs.p + kr * cols
+                let src = xs.p + ci * h * w
+                for r in 0..<rows {
+                    let iy = (y0 + r) * s + ky - p
+                    let drow = dst + r * ow
+                    if iy < 0 || iy >= h { drow.initialize(repeating: 0, count: ow); continue }
+                    let srow = src + iy * w
+                    if s == 1 {
+                        // valid ox range where 0 <= ox + kx - p < w
+                        let lo = max(0, p - kx), hi = min(ow, w + p - kx)
+                        if lo > 0 { drow.initialize(repeating: 0, count: min(lo, ow)) }
+                        if hi > lo { (drow + lo).update(from: srow + lo + kx - p, count: hi - lo) }
+                        if hi < ow { (drow + max(hi, 0)).initialize(repeating: 0, count: ow - max(hi, 0)) }
+                    } else {
+                        for ox in 0..<ow {
+                            let ix = ox * s + kx - p
+                            drow[ox] = (ix >= 0 && ix < w) ? srow[ix] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds bias[c] to every element of channel c of an [N, C, ...] tensor.
+public func addChannelBias(_ x: inout Tensor, _ bias: Tensor, scale: Float = 1) {
+    let c = x.shape[1], inner = x.count / max(x.shape[0] * c, 1)
+    precondition(bias.count == c, "bias \(bias.shape) for \(c) channels")
+    let bv = bias.scalars, planes = x.shape[0] * c
+    x.withUnsafeMutableBufferPointer { p in
+        for i in 0..<planes {
+            let b = bv[i % c] * scale, row = p.baseAddress! + i * inner
+            for j in 0..<inner { row[j] += b }
+        }
+    }
+}

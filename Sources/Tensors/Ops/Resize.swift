@@ -1,0 +1,173 @@
+import Foundation
+
+/// One axis of a separable linear resampler: for each output position, the input indices it
+/// reads and their weights (compressed rows: output `o` uses entries `starts[o]..<starts[o+1]`).
+/// Bicubic (with or without antialias), adaptive/fixed average pooling and StyleCLIP's
+/// nearest-upsample-then-pool are all separable, so one engine serves them all.
+public struct AxisTaps: Sendable {
+    public let inCount: Int
+    public let outCount: Int
+    public let starts: [Int]
+    public let indices: [Int]
+    public let weights: [Float]
+
+    init(inCount: Int, outCount: Int, perOutput: (Int, inout [Int], inout [Float]) -> Void) {
+        var starts = [0], indices: [Int] = [], weights: [Float] = []
+        starts.reserveCapacity(outCount + 1)
+        for o in 0..<outCount {
+            perOutput(o, &indices, &weights)
+            starts.append(indices.count)
+        }
+        self.inCount = inCount; self.outCount = outCount
+        self.starts = starts; self.indices = indices; self.weights = weights
+    }
+
+    /// One axis of upfirdn2d with a separable kernel: zero-insertion upsampling by `up`, padding,
+    /// true convolution with `kernel` (flipped), then every `down`-th sample.
+    public static func upfirdn(in n: Int, kernel: [Float], up: Int, down: Int, pad0: Int, pad1: Int) -> AxisTaps {
+        let k = kernel.count
+        let m = (n * up + pad0 + pad1 - k) / down + 1
+        return AxisTaps(inCount: n, outCount: max(m, 0)) { o, idx, w in
+            for t in 0..<k {
+                let u = o * down + t - pad0            // index into the upsampled signal
+                if u < 0 || u % up != 0 || u / up >= n { continue }
+                idx.append(u / up); w.append(kernel[k - 1 - t])
+            }
+        }
+    }
+
+    /// `F.interpolate(mode="bicubic", align_corners=False, antialias=False)`: Keys cubic with
+    /// A = -0.75, border taps clamped, coordinates in float32 as PyTorch computes them.
+    public static func bicubic(in n: Int, out m: Int) -> AxisTaps {
+        let scale = Float(n) / Float(m)
+        let a: Float = -0.75
+        func cc1(_ x: Float) -> Float { ((a + 2) * x - (a + 3)) * x * x + 1 }
+        func cc2(_ x: Float) -> Float { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
+        return AxisTaps(inCount: n, outCount: m) { o, idx, w in
+            let real = scale * (Float(o) + 0.5) - 0.5
+            let i0 = min(Int(real.rounded(.down)), n - 1)
+            let t = min(max(real - Float(i0), 0), 1)
+            let coeffs = [cc2(t + 1), cc1(t), cc1(1 - t), cc2(1 - t + 1)]
+            for j in 0..<4 {
+                idx.append(min(max(i0 - 1 + j, 0), n - 1))
+                w.append(coeffs[j])
+            }
+        }
+    }
+
+    /// `antialias=True` bicubic (PIL-style): Keys cubic with a = -0.5 whose support widens with
+    /// the downscaling factor; weights normalised to sum 1.
+    public static func bicubicAntialias(in n: Int, out m: Int) -> AxisTaps {
+        let scale = Float(n) / Float(m)
+        let a: Float = -0.5
+        func filter(_ x0: Float) -> Float {
+            let x = abs(x0)
+            if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
+            if x < 2 { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
+            return 0
+        }
+        let support: Float = scale >= 1 ? 2 * scale : 2
+        let invscale: Float = scale >= 1 ? 1 / scale : 1
+        return AxisTaps(inCount: n, outCount: m) { o, idx, w in
+            let center = scale * (Float(o) + 0.5)
+            let xmin = max(Int(center - support + 0.5), 0)
+            let xsize = min(Int(center + support + 0.5), n) - xmin
+            var ws = [Float](repeating: 0, count: max(xsize, 0))
+            var total: Float = 0
+            for j in 0..<max(xsize, 0) {
+                ws[j] = filter((Float(j + xmin) - center + 0.5) * invscale)
+                total += ws[j]
+            }
+            for j in 0..<ws.count {
+                idx.append(xmin + j)
+                w.append(total != 0 ? ws[j] / total : ws[j])
+            }
+        }
+    }
+
+    /// `AdaptiveAvgPool`: window o = [floor(o*n/m), ceil((o+1)*n/m)); windows overlap when m
+    /// does not divide n, and repeat samples when m > n.
+    public static func adaptiveAverage(in n: Int, out m: Int) -> AxisTaps {
+        AxisTaps(inCount: n, outCount: m) { o, idx, w in
+            let lo = (o * n) / m, hi = ((o + 1) * n + m - 1) / m
+            for i in lo..<hi { idx.append(i); w.append(1 / Float(hi - lo)) }
+        }
+    }
+
+    /// `AvgPool2d(kernel, stride)` without padding (floor mode).
+    public static func average(in n: Int, kernel k: Int, stride s: Int? = nil) -> AxisTaps {
+        let s = s ?? k
+        let m = (n - k) / s + 1
+        return AxisTaps(inCount: n, outCount: max(m, 0)) { o, idx, w in
+            for i in (o * s)..<(o * s + k) { idx.append(i); w.append(1 / Float(k)) }
+        }
+    }
+
+    /// StyleCLIP's CLIP-loss preprocessing along one axis: nearest upsampling by `factor`, then
+    /// `AvgPool(kernel)`, computed without materialising the upsampled image.
+    public static func nearestThenAverage(in n: Int, factor: Int, kernel k: Int) -> AxisTaps {
+        let m = (n * factor - k) / k + 1
+        return AxisTaps(inCount: n, outCount: max(m, 0)) { o, idx, w in
+            var i = (o * k) / factor
+            let last = (o * k + k - 1) / factor
+            while i <= last {
+                let lo = max(o * k, i * factor), hi = min(o * k + k, (i + 1) * factor)
+                idx.append(i); w.append(Float(hi - lo) / Float(k))
+                i += 1
+            }
+        }
+    }
+}
+
+/// Applies separable taps to the last two axes of an [N, C, H, W] tensor: first along W, then
+/// along H (the order PyTorch's bicubic kernel accumulates in).
+public enum Resample {
+    public static func apply(_ x: Tensor, rows: AxisTaps, cols: AxisTaps) -> Tensor {
+        precondition(x.rank == 4, "resample expects [N, C, H, W], got \(x.shape)")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        precondition(rows.inCount == h && cols.inCount == w, "resample taps \(rows.inCount)x\(cols.inCount) for \(x.shape)")
+        let oh = rows.outCount, ow = cols.outCount
+        var out = Tensor(uninitialized: [n, c, oh, ow])
+        if out.count == 0 { return out }
+        x.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let s = SendablePointer(UnsafeMutablePointer(mutating: src.baseAddress!))
+                let d = SendablePointer(dst.baseAddress!)
+                Parallel.for(n * c, costPerItem: (h * ow + oh * ow) * 4) { planes in
+                    let tmp = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
+                    defer { tmp.deallocate() }
+                    for p in planes {
+                        let ip = s.p + p * h * w, op = d.p + p * oh * ow
+                        // along W
+                        for y in 0..<h {
+                            let row = ip + y * w, trow = tmp + y * ow
+                            for o in 0..<ow {
+                                var acc: Float = 0
+                                for t in cols.starts[o]..<cols.starts[o + 1] { acc += cols.weights[t] * row[cols.indices[t]] }
+                                trow[o] = acc
+                            }
+                        }
+                        // along H, vectorised over the output row
+                        for o in 0..<oh {
+                            let orow = op + o * ow
+                            orow.initialize(repeating: 0, count: ow)
+                            for t in rows.starts[o]..<rows.starts[o + 1] {
+                                let wt = rows.weights[t], trow = tmp + rows.indices[t] * ow
+                                for j in 0..<ow { orow[j] += wt * trow[j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Bicubic resize of the last two axes to `height` x `width` (align_corners false).
+    public static func bicubic(_ x: Tensor, height: Int, width: Int, antialias: Bool = false) -> Tensor {
+        let h = x.shape[2], w = x.shape[3]
+        return antialias
+            ? apply(x, rows: .bicubicAntialias(in: h, out: height), cols: .bicubicAntialias(in: w, out: width))
+            : apply(x, rows: .bicubic(in: h, out: height), cols: .bicubic(in: w, out: width))
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Tensors
+
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cfclip-bench",
+        abstract: "Full-size speed and memory benchmarks with seeded random weights.",
+        subcommands: [GemmBench.self, ConvBench.self])
+}
+
+/// Options every benchmark takes.
+struct BenchOptions: ParsableArguments {
+    @Flag(help: "Print one flat JSON object instead of a table.") var json = false
+    @Option(help: "Thread counts to measure (comma separated).") var threads: String = "1,2"
+    @Option(help: "Minimum seconds of repeated calls per measurement.") var seconds: Double = 1.5
+
+    var threadCounts: [Int] { threads.split(separator: ",").compactMap { Int($0) } }
+}
+
+/// Best-of repeated timing: runs `body` until `seconds` have passed (at least twice) and
+/// returns the fastest call, the usual way to quote a kernel's rate on a shared machine.
+func bestTime(seconds: Double, _ body: () -> Void) -> Double {
+    body() // warm-up: first-touch page faults and OpenBLAS thread start
+    var best = Double.infinity
+    let start = Date()
+    var calls = 0
+    while calls < 2 || Date().timeIntervalSince(start) < seconds {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        calls += 1
+    }
+    return best
+}
+
+/// Peak resident set size of this process so far, in MB (Linux `VmHWM`).
+func peakRSSMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kb / 1024
+    }
+    return 0
+}
+
+func printResults(_ rows: [(String, Double)], json: Bool) {
+    if json {
+        let body = rows.map { "\"\($0.0)\": \(String(format: "%.4f", $0.1))" }.joined(separator: ", ")
+        print("{\(body)}")
+    } else {
+        let width = rows.map(\.0.count).max() ?? 0
+        for (k, v) in rows { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%.2f", v)) }
+    }
+}
+
+/// Seeded uniform values in [-1, 1) (SplitMix64), so benchmarks are repeatable.
+func seededTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+    var state = seed
+    return Tensor(shape: shape) { buf in
+        for i in 0..<buf.count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            buf[i] = Float(z >> 40) / Float(1 << 23) - 1
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Tensors
+import XCTest
+
+final class OpsTests: XCTestCase {
+    // Test vectors of reference.md §3.6, measured with the reference native upfirdn2d.
+    func testUpsampleVector() {
+        let x = Tensor(shape: [1, 1, 2, 2], values: [1, 2, 3, 4])
+        let y = Upfirdn2D(kernel: Upfirdn2D.makeKernel([1, 3, 3, 1], gain: 4), up: 2, pad: (2, 1))(x)
+        assertClose(y, Tensor(shape: [1, 1, 4, 4], values: [0.5625, 0.9375, 1.3125, 1.125, 1.125, 1.75, 2.25, 1.875,
+                                                             1.875, 2.75, 3.25, 2.625, 1.6875, 2.4375, 2.8125, 2.25]))
+    }
+
+    func testBlurVector() {
+        let x = Tensor(shape: [1, 1, 5, 5], values: (0..<25).map(Float.init))
+        let y = Upfirdn2D(kernel: Upfirdn2D.makeKernel([1, 3, 3, 1], gain: 4), pad: (1, 1))(x)
+        assertClose(y, Tensor(shape: [1, 1, 4, 4], values: [13.125, 17.75, 21.25, 21.0, 28.75, 36, 40, 37.75,
+                                                             46.25, 56, 60, 55.25, 52.5, 62.75, 66.25, 60.375]), atol: 1e-4)
+    }
+
+    func testDownsampleVector() {
+        let x = Tensor(shape: [1, 1, 4, 4], values: (0..<16).map(Float.init))
+        let y = Upfirdn2D(kernel: Upfirdn2D.makeKernel([1, 3, 3, 1]), down: 2, pad: (1, 1))(x)
+        assertClose(y, Tensor(shape: [1, 1, 2, 2], values: [2.734375, 3.9375, 7.546875, 8.75]))
+    }
+
+    func testConv2DMatchesDefinitionIncludingTiles() {
+        let x = seeded([2, 3, 9, 7], seed: 1), w = seeded([4, 3, 3, 3], seed: 2)
+        for (stride, pad, budget) in [(1, 1, 1 << 24), (1, 1, 30), (2, 1, 40), (1, 0, 1 << 24), (2, 2, 1 << 24)] {
+            let y = Conv2D(stride: stride, padding: pad, columnBudget: budget).forward(x, weight: w)
+            assertClose(y, Naive.conv2d(x, w, stride: stride, padding: pad), atol: 1e-5)
+        }
+        let w1 = seeded([5, 3, 1, 1], seed: 3)
+        assertClose(Conv2D().forward(x, weight: w1), Naive.conv2d(x, w1, stride: 1, padding: 0))
+    }
+
+    func testLinearMatchesDefinition() {
+        let x = seeded([3, 5], seed: 4), w = seeded([2, 5], seed: 5), b = seeded([2], seed: 6)
+        let y = Linear.forward(x, weight: w, bias: b, scale: 0.5, biasScale: 0.1)
+        for r in 0..<3 { for o in 0..<2 {
+            var acc: Float = 0
+            for i in 0..<5 { acc += x[flat: r * 5 + i] * w[flat: o * 5 + i] }
+            XCTAssertEqual(y[flat: r * 2 + o], acc * 0.5 + b[flat: o] * 0.1, accuracy: 1e-5)
+        } }
+    }
+
+    func testFusedLeakyReLU() {
+        let x = Tensor(shape: [1, 2, 1, 2], values: [-1, 1, -2, 2])
+        let y = FusedLeakyReLU.forward(x, bias: Tensor(shape: [2], values: [0.5, -3]))
+        let g = Float(2).squareRoot()
+        assertClose(y, Tensor(shape: [1, 2, 1, 2], values: [-0.1 * g, 1.5 * g, -1 * g, -0.2 * g]))
+    }
+
+    func testBicubicAtSameSizeIsIdentity() {
+        let x = seeded([1, 2, 6, 5], seed: 7)
+        assertClose(Resample.bicubic(x, height: 6, width: 5), x, atol: 1e-6)
+    }
+
+    func testAdaptivePoolEqualsAveragePoolWhenDivisible() {
+        let x = seeded([1, 1, 8, 8], seed: 8)
+        assertClose(Pool.adaptiveAverage(x, height: 4, width: 4), Pool.average(x, kernel: 2), atol: 1e-6)
+    }
+
+    func testNearestThenAverageMatchesMaterialised() {
+        let x = seeded([1, 1, 4, 4], seed: 9)
+        // upsample x7 by hand, then average 2x2 blocks
+        var up = [Float](repeating: 0, count: 28 * 28)
+        for y in 0..<28 { for xx in 0..<28 { up[y * 28 + xx] = x[flat: (y / 7) * 4 + xx / 7] } }
+        let ref = Pool.average(Tensor(shape: [1, 1, 28, 28], values: up), kernel: 2)
+        assertClose(Pool.nearestUpsampleThenAverage(x, factor: 7, kernel: 2), ref, atol: 1e-6)
+    }
+
+    func testPerspectiveIdentity() {
+        let pts: [(x: Double, y: Double)] = [(0, 0), (9, 0), (9, 7), (0, 7)]
+        let c = Perspective.samplingCoefficients(startpoints: pts, endpoints: pts)
+        for (a, b) in zip(c, [Float(1), 0, 0, 0, 1, 0, 0, 0]) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        let x = seeded([1, 3, 8, 10], seed: 10)
+        assertClose(Perspective.warp(x, coefficients: c, fill: [0]), x, atol: 1e-5)
+    }
+
+    func testHomographyMapsItsPoints() {
+        let s: [(x: Double, y: Double)] = [(0, 0), (63, 0), (63, 63), (0, 63)]
+        let e: [(x: Double, y: Double)] = [(5, 3), (60, 8), (55, 61), (2, 50)]
+        let c = Perspective.homography(from: e, to: s).map(Double.init)
+        for (p, q) in zip(e, s) {
+            let den = c[6] * p.x + c[7] * p.y + 1
+            XCTAssertEqual((c[0] * p.x + c[1] * p.y + c[2]) / den, q.x, accuracy: 1e-3)
+            XCTAssertEqual((c[3] * p.x + c[4] * p.y + c[5]) / den, q.y, accuracy: 1e-3)
+        }
+    }
+
+    func testTensorCopyOnWrite() {
+        let a = Tensor(shape: [2], values: [1, 2])
+        var b = a
+        b[flat: 0] = 9
+        XCTAssertEqual(a.scalars, [1, 2])
+        XCTAssertEqual(b.scalars, [9, 2])
+    }
+}
+
+final class UpfirdnSeparableTests: XCTestCase {
+    func testSeparablePathEqualsDirect() {
+        let x = seeded([2, 3, 7, 9], seed: 11)
+        let k = Upfirdn2D.makeKernel([1, 3, 3, 1], gain: 4)
+        for (up, down, pad) in [(2, 1, (2, 1)), (1, 2, (1, 1)), (1, 1, (1, 1)), (2, 2, (0, -1))] {
+            let op = Upfirdn2D(kernel: k, up: up, down: down, pad: pad)
+            XCTAssertNotNil(op.separableFactors)
+            assertClose(op(x), op.direct(x), atol: 1e-5)
+        }
+        // a kernel that is not rank one takes the direct path
+        XCTAssertNil(Upfirdn2D(kernel: Tensor(shape: [2, 2], values: [1, 0, 0, 1])).separableFactors)
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class TensorsTestsPlaceholder: XCTestCase { func testBuilds() {} }
