@@ -40,18 +40,21 @@ let package = Package(
         .target(name: "Parity", dependencies: ["Tensors", "Checkpoints", "Models"], swiftSettings: numeric),
 
         .executableTarget(name: "cfclip", dependencies: [
-            "Tensors", "Checkpoints", "Media", "Parity",
+            "Tensors", "Checkpoints", "Models", "Media", "Parity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
         .executableTarget(name: "cfclip-bench", dependencies: [
-            "Tensors",
+            "Tensors", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Checkpoints"], swiftSettings: numeric),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints"], swiftSettings: numeric),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoints"], swiftSettings: numeric),
+        // Locates ../shared/fixtures for every test target (skip, or fail under CI=true).
+        .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], swiftSettings: numeric),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: numeric),
-        .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints"], swiftSettings: numeric),
+        .testTarget(name: "CLITests", dependencies: ["Media", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
     ]
 )

@@ -23,6 +23,10 @@ public enum ParityRunner {
         switch folder.model {
         case "ops": results = OpsParity.run(folder)
         case "stylegan2": results = StyleGAN2Parity.run(folder)
+        case "arcface": results = ArcFaceParity.run(folder)
+        case "vgg19": results = VGGParity.run(folder)
+        case "clip": results = CLIPParity.run(folder)
+        case "styleclip_levels_mapper", "cfclip_mapper": results = MapperParity.run(folder)
         case "": throw ParityError.unknownModel(dir)
         default:
             results = folder.outputs.map {

@@ -7,9 +7,9 @@ struct ParityCommand: ParsableCommand {
         commandName: "parity",
         abstract: "Recompute every output of a fixture folder and compare it with the reference.",
         discussion: """
-        Reads config.json, cases.json, cases.safetensors and the checkpoints of DIR, recognises the
-        model, recomputes every output tensor from the inputs (once per checkpoint file present) and
-        prints, per output, the max abs and rel error against the stored tolerance. Exits 0 only if
+        Reads config.json, cases.json, cases.safetensors and the checkpoints of DIR, recognises the \
+        model, recomputes every output tensor from the inputs (once per checkpoint file present) and \
+        prints, per output, the max abs and rel error against the stored tolerance. Exits 0 only if \
         every output was computed and passed.
         """)
 

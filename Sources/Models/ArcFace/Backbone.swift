@@ -1,0 +1,71 @@
+import Checkpoints
+import Tensors
+
+/// The ArcFace IR-SE backbone (`model_irse.Backbone`, mode `ir_se`) in eval mode: the
+/// attribute tree mirrors the checkpoint keys (`input_layer.0.weight`, `body.3.res_layer.5.fc1.
+/// weight`, `body.3.shortcut_layer.1.running_var`, `output_layer.3.bias`).
+public struct Backbone: Sendable {
+    public let config: BackboneConfig
+    public let inputConv: Tensor            // input_layer.0.weight [stem, 3, 3, 3]
+    public let inputBN: BatchNormLayer      // input_layer.1
+    public let inputPReLU: Tensor           // input_layer.2.weight [stem]
+    public let body: [BottleneckIRSE]       // body.N
+    public let outputBN: BatchNormLayer     // output_layer.0 (BatchNorm2d)
+    public let linearWeight: Tensor         // output_layer.3.weight [E, C*side*side]
+    public let linearBias: Tensor           // output_layer.3.bias [E]
+    public let embeddingBN: BatchNormLayer  // output_layer.4 (BatchNorm1d)
+
+    /// Loads `prefix` of a state dict (model_ir_se50.pth is a bare state dict: prefix "").
+    /// `num_batches_tracked` counters are ignored; every missing key, wrong shape and unexpected
+    /// key is reported at once. `stages` and `inputSize` fix the stage table where the weights
+    /// cannot (see `BackboneConfig.infer`).
+    public static func load(from dict: StateDict, prefix: String = "", source: String,
+                            stages: [(units: Int, stride: Int)]? = nil, inputSize: Int = 112) throws -> Backbone {
+        let r = WeightReader(dict, prefix: prefix, source: source)
+        let config = try BackboneConfig.infer(r, stages: stages, inputSize: inputSize)
+        r.ignore { $0.hasSuffix(".num_batches_tracked") }
+        let b = Backbone(r, config: config)
+        try r.finish()
+        return b
+    }
+
+    init(_ r: WeightReader, config c: BackboneConfig) {
+        config = c
+        inputConv = r.tensor("input_layer.0.weight", [c.stem, c.imageChannels, 3, 3])
+        inputBN = BatchNormLayer(r, "input_layer.1", channels: c.stem)
+        inputPReLU = r.tensor("input_layer.2.weight", [c.stem])
+        body = c.units.enumerated().map { BottleneckIRSE(r, "body.\($0.offset)", $0.element) }
+        outputBN = BatchNormLayer(r, "output_layer.0", channels: c.lastDepth)
+        linearWeight = r.tensor("output_layer.3.weight", [c.embeddingDim, c.lastDepth * c.featureSize * c.featureSize])
+        linearBias = r.tensor("output_layer.3.bias", [c.embeddingDim])
+        embeddingBN = BatchNormLayer(r, "output_layer.4", channels: c.embeddingDim)
+    }
+
+    /// Faces [N, 3, S, S] (S = `config.inputSize`, RGB in [-1, 1]) -> the raw output-layer
+    /// embedding [N, E] (before the l2 norm). `hook` receives `input_layer`, `body.N` and `body`.
+    public func embeddingRaw(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
+        let c = config
+        guard x.rank == 4, x.shape[1] == c.imageChannels, x.shape[2] == c.inputSize, x.shape[3] == c.inputSize else {
+            throw ModelError.invalidInput("IR-SE input must be [N, \(c.imageChannels), \(c.inputSize), \(c.inputSize)], got \(Shape.text(x.shape))")
+        }
+        var h = Conv2D(stride: 1, padding: 1).forward(x, weight: inputConv)
+        inputBN(&h)
+        PReLU.forwardInPlace(&h, slope: inputPReLU)
+        hook?("input_layer", h)
+        for (i, unit) in body.enumerated() {
+            h = unit(h)
+            hook?("body.\(i)", h)
+        }
+        hook?("body", h)
+        // output_layer: BatchNorm2d, Dropout (identity in eval), Flatten (channel-major), Linear, BatchNorm1d
+        outputBN(&h)
+        var e = Linear.forward(h.reshaped([h.shape[0], -1]), weight: linearWeight, bias: linearBias)
+        embeddingBN(&e)
+        return e
+    }
+
+    /// `Backbone.forward`: the l2-normalised embedding [N, E].
+    public func embedding(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
+        L2Normalize.forward(try embeddingRaw(x, hook: hook))
+    }
+}

@@ -1,0 +1,53 @@
+import Tensors
+
+/// `bottleneck_IR_SE(in, depth, stride)`: `res_layer(x) + shortcut_layer(x)` with
+/// res_layer = 0 BN(in) -> 1 Conv3x3(in->depth, s1, p1) -> 2 PReLU(depth) ->
+/// 3 Conv3x3(depth->depth, stride, p1) -> 4 BN(depth) -> 5 SE(depth), and shortcut
+/// MaxPool2d(1, stride) (subsampling) when in == depth, else 0 Conv1x1(stride) -> 1 BN.
+public struct BottleneckIRSE: Sendable {
+    public let unit: BackboneConfig.Unit
+    public let bn0: BatchNormLayer          // res_layer.0
+    public let conv1: Tensor                // res_layer.1.weight [depth, in, 3, 3]
+    public let prelu: Tensor                // res_layer.2.weight [depth]
+    public let conv3: Tensor                // res_layer.3.weight [depth, depth, 3, 3]
+    public let bn4: BatchNormLayer          // res_layer.4
+    public let se: SEModule                 // res_layer.5
+    public let shortcutConv: Tensor?        // shortcut_layer.0.weight [depth, in, 1, 1]
+    public let shortcutBN: BatchNormLayer?  // shortcut_layer.1
+
+    public init(_ r: WeightReader, _ key: String, _ u: BackboneConfig.Unit) {
+        unit = u
+        let (cin, d) = (u.inChannel, u.depth)
+        bn0 = BatchNormLayer(r, "\(key).res_layer.0", channels: cin)
+        conv1 = r.tensor("\(key).res_layer.1.weight", [d, cin, 3, 3])
+        prelu = r.tensor("\(key).res_layer.2.weight", [d])
+        conv3 = r.tensor("\(key).res_layer.3.weight", [d, d, 3, 3])
+        bn4 = BatchNormLayer(r, "\(key).res_layer.4", channels: d)
+        se = SEModule(r, "\(key).res_layer.5", channels: d, reduced: u.seChannels)
+        if u.hasShortcutConv {
+            shortcutConv = r.tensor("\(key).shortcut_layer.0.weight", [d, cin, 1, 1])
+            shortcutBN = BatchNormLayer(r, "\(key).shortcut_layer.1", channels: d)
+        } else {
+            shortcutConv = nil; shortcutBN = nil
+        }
+    }
+
+    /// x [N, in, H, W] -> [N, depth, H', W'] with H' = (H - 1) / stride + 1.
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let s = unit.stride
+        var h = Conv2D(stride: 1, padding: 1).forward(bn0(x), weight: conv1)
+        PReLU.forwardInPlace(&h, slope: prelu)
+        h = Conv2D(stride: s, padding: 1).forward(h, weight: conv3)
+        bn4(&h)
+        se(&h)
+        let shortcut: Tensor
+        if let w = shortcutConv, let bn = shortcutBN {
+            // a strided 1x1 conv reads every s-th pixel: subsample first, then one plain GEMM
+            shortcut = bn(Conv2D().forward(s == 1 ? x : MaxPool2D.forward(x, kernel: 1, stride: s), weight: w))
+        } else {
+            shortcut = s == 1 ? x : MaxPool2D.forward(x, kernel: 1, stride: s)
+        }
+        Elementwise.addInPlace(&h, shortcut)
+        return h
+    }
+}

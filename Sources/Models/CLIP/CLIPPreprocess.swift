@@ -1,0 +1,43 @@
+import Tensors
+
+/// Turning images into CLIP input.
+public enum CLIPPreprocess {
+    public static let mean: [Float] = [0.48145466, 0.4578275, 0.40821073]
+    public static let std: [Float] = [0.26862954, 0.26130258, 0.27577711]
+
+    /// Generator output in [-1, 1] -> CLIP input, as CF-CLIP's losses compute it: (x+1)/2,
+    /// bicubic (A = -0.75, align_corners false, no antialias, no clamp) to `resolution`, then
+    /// the CLIP mean/std.
+    public static func fromGenerator(_ x: Tensor, resolution: Int = 224) -> Tensor {
+        var y = Resample.bicubic(x, height: resolution, width: resolution, antialias: false)
+        let plane = resolution * resolution
+        y.withUnsafeMutableBufferPointer { p in
+            for i in 0..<(p.count / plane) {
+                let c = i % 3, m = mean[c], s = 1 / std[c]
+                let row = p.baseAddress! + i * plane
+                for j in 0..<plane { row[j] = ((row[j] + 1) / 2 - m) * s }
+            }
+        }
+        return y
+    }
+
+    /// StyleCLIP's global CLIP loss input: nearest upsampling x7 then AvgPool2d(size / 32), on the
+    /// raw generator output (no shift, no mean/std: StyleCLIP issue #38).
+    public static func styleCLIP(_ x: Tensor) -> Tensor {
+        Pool.nearestUpsampleThenAverage(x, factor: 7, kernel: max(1, x.shape[2] / 32))
+    }
+
+    /// 8-bit RGB [N, H, W, 3] -> `(x/255 - mean) / std` as [N, 3, H, W] (images already at the
+    /// model resolution, as the reference's PIL preprocessing leaves them).
+    public static func fromRGB8(_ pixels: [UInt8], count n: Int, height h: Int, width w: Int) -> Tensor {
+        precondition(pixels.count == n * h * w * 3)
+        return Tensor(shape: [n, 3, h, w]) { out in
+            for b in 0..<n { for c in 0..<3 {
+                let m = mean[c], s = std[c]
+                for y in 0..<h { for x in 0..<w {
+                    out[((b * 3 + c) * h + y) * w + x] = (Float(pixels[((b * h + y) * w + x) * 3 + c]) / 255 - m) / s
+                } }
+            } }
+        }
+    }
+}

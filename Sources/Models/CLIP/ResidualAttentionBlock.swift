@@ -1,0 +1,68 @@
+import Tensors
+
+/// `ResidualAttentionBlock`: x + attn(ln_1(x)), then x + mlp(ln_2(x)) with mlp = c_fc ->
+/// QuickGELU -> c_proj. Activations are batch-first [N, L, width] here; the reference's
+/// sequence-first layout only changes where the batch axis sits.
+public struct ResidualAttentionBlock: Sendable {
+    public let attnInProjWeight: Tensor   // attn.in_proj_weight [3w, w]
+    public let attnInProjBias: Tensor     // attn.in_proj_bias [3w]
+    public let attnOutProj: (weight: Tensor, bias: Tensor)  // attn.out_proj [w, w], [w]
+    public let ln1: (weight: Tensor, bias: Tensor)
+    public let ln2: (weight: Tensor, bias: Tensor)
+    public let cFc: (weight: Tensor, bias: Tensor)          // mlp.c_fc [4w, w]
+    public let cProj: (weight: Tensor, bias: Tensor)        // mlp.c_proj [w, 4w]
+    public let heads: Int
+
+    init(_ r: WeightReader, _ p: String, width w: Int, heads: Int) {
+        attnInProjWeight = r.tensor("\(p).attn.in_proj_weight", [3 * w, w])
+        attnInProjBias = r.tensor("\(p).attn.in_proj_bias", [3 * w])
+        attnOutProj = (r.tensor("\(p).attn.out_proj.weight", [w, w]), r.tensor("\(p).attn.out_proj.bias", [w]))
+        ln1 = (r.tensor("\(p).ln_1.weight", [w]), r.tensor("\(p).ln_1.bias", [w]))
+        ln2 = (r.tensor("\(p).ln_2.weight", [w]), r.tensor("\(p).ln_2.bias", [w]))
+        let hidden = r.shape("\(p).mlp.c_fc.weight")?.first ?? 4 * w
+        cFc = (r.tensor("\(p).mlp.c_fc.weight", [hidden, w]), r.tensor("\(p).mlp.c_fc.bias", [hidden]))
+        cProj = (r.tensor("\(p).mlp.c_proj.weight", [w, hidden]), r.tensor("\(p).mlp.c_proj.bias", [w]))
+        self.heads = heads
+    }
+
+    /// x [N, L, w] -> [N, L, w]
+    func callAsFunction(_ x: Tensor, causal: Bool) -> Tensor {
+        let h1 = LayerNorm.forward(x, weight: ln1.weight, bias: ln1.bias)
+        let qkv = Linear.forward(h1, weight: attnInProjWeight, bias: attnInProjBias)
+        let a = Attention.forward(qkv: qkv, heads: heads, causal: causal)
+        var y = x
+        add(&y, Linear.forward(a, weight: attnOutProj.weight, bias: attnOutProj.bias))
+        let h2 = LayerNorm.forward(y, weight: ln2.weight, bias: ln2.bias)
+        var m = Linear.forward(h2, weight: cFc.weight, bias: cFc.bias)
+        QuickGELU.forwardInPlace(&m)
+        add(&y, Linear.forward(m, weight: cProj.weight, bias: cProj.bias))
+        return y
+    }
+}
+
+/// `Transformer`: `resblocks.0 ... resblocks.{layers-1}`.
+public struct CLIPTransformer: Sendable {
+    public let resblocks: [ResidualAttentionBlock]
+
+    init(_ r: WeightReader, _ p: String, width: Int, heads: Int) {
+        var blocks: [ResidualAttentionBlock] = []
+        while r.contains("\(p).resblocks.\(blocks.count).ln_1.weight") {
+            blocks.append(ResidualAttentionBlock(r, "\(p).resblocks.\(blocks.count)", width: width, heads: heads))
+        }
+        resblocks = blocks
+    }
+
+    func callAsFunction(_ x: Tensor, causal: Bool, hook: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+        var h = x
+        for (i, b) in resblocks.enumerated() {
+            h = b(h, causal: causal)
+            hook?(i, h)
+        }
+        return h
+    }
+}
+
+func add(_ a: inout Tensor, _ b: Tensor) {
+    precondition(a.shape == b.shape, "add: \(a.shape) + \(b.shape)")
+    a.withUnsafeMutableBufferPointer { ap in b.withUnsafeBufferPointer { bp in for i in 0..<ap.count { ap[i] += bp[i] } } }
+}

@@ -1,0 +1,55 @@
+import Tensors
+
+/// CLIP's `VisionTransformer` (`visual.*`): patch conv, class token, positional embedding,
+/// ln_pre, transformer, ln_post of the class token, projection.
+public struct VisionTransformer: Sendable {
+    public let conv1: Tensor                  // conv1.weight [w, 3, p, p] (no bias)
+    public let classEmbedding: Tensor         // [w]
+    public let positionalEmbedding: Tensor    // [grid² + 1, w]
+    public let lnPre: (weight: Tensor, bias: Tensor)
+    public let transformer: CLIPTransformer
+    public let lnPost: (weight: Tensor, bias: Tensor)
+    public let proj: Tensor                   // [w, embed]
+
+    public var width: Int { conv1.shape[0] }
+    public var patchSize: Int { conv1.shape[2] }
+    public var inputResolution: Int { Int(Double(positionalEmbedding.shape[0] - 1).squareRoot().rounded()) * patchSize }
+
+    init(_ r: WeightReader, heads: Int?) {
+        let cs = r.shape("visual.conv1.weight") ?? [0, 3, 1, 1]
+        let w = cs[0], p = cs.count == 4 ? cs[2] : 1
+        let tokens = r.shape("visual.positional_embedding")?.first ?? 1
+        let embed = r.shape("visual.proj")?.last ?? 0
+        conv1 = r.tensor("visual.conv1.weight", [w, 3, p, p])
+        classEmbedding = r.tensor("visual.class_embedding", [w])
+        positionalEmbedding = r.tensor("visual.positional_embedding", [tokens, w])
+        lnPre = (r.tensor("visual.ln_pre.weight", [w]), r.tensor("visual.ln_pre.bias", [w]))
+        transformer = CLIPTransformer(r, "visual.transformer", width: w, heads: heads ?? max(w / 64, 1))
+        lnPost = (r.tensor("visual.ln_post.weight", [w]), r.tensor("visual.ln_post.bias", [w]))
+        proj = r.tensor("visual.proj", [w, embed])
+    }
+
+    /// images [N, 3, R, R] (CLIP-normalised) -> features [N, embed]. `hook` gets `conv1`
+    /// [N, w, g, g], `ln_pre` [N, L, w], `transformer.resblocks.i` [N, L, w], `ln_post` [N, w].
+    public func callAsFunction(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) -> Tensor {
+        let n = x.shape[0], w = width, p = patchSize
+        let patches = Conv2D(stride: p, padding: 0).forward(x, weight: conv1)
+        hook?("conv1", patches)
+        let g2 = patches.shape[2] * patches.shape[3], l = g2 + 1
+        let pv = patches.scalars, ce = classEmbedding.scalars, pe = positionalEmbedding.scalars
+        var tokens = Tensor(shape: [n, l, w]) { t in
+            for b in 0..<n {
+                for c in 0..<w { t[(b * l) * w + c] = ce[c] + pe[c] }
+                for s in 0..<g2 { for c in 0..<w { t[(b * l + s + 1) * w + c] = pv[(b * w + c) * g2 + s] + pe[(s + 1) * w + c] } }
+            }
+        }
+        tokens = LayerNorm.forward(tokens, weight: lnPre.weight, bias: lnPre.bias)
+        hook?("ln_pre", tokens)
+        let h = transformer(tokens, causal: false) { i, t in hook?("transformer.resblocks.\(i)", t) }
+        let hv = h.scalars
+        let cls = Tensor(shape: [n, w]) { c in for b in 0..<n { for k in 0..<w { c[b * w + k] = hv[b * l * w + k] } } }
+        let post = LayerNorm.forward(cls, weight: lnPost.weight, bias: lnPost.bias)
+        hook?("ln_post", post)
+        return post.matmul(proj)
+    }
+}

@@ -1,0 +1,60 @@
+import Tensors
+
+/// `LevelsMapper`: rows [0, 4) through `course_mapping` (sic, the checkpoint's name), [4, 8)
+/// through `medium_mapping`, [8, L) through `fine_mapping`; a group absent from the checkpoint
+/// contributes zeros. The CF-CLIP version first fuses `cat(w, t_w)` with
+/// `fc = EqualLinear(2D, D, lr_mul=0.01, fused_lrelu)`.
+public struct LevelsMapper: Sendable {
+    public let fc: EqualLinear?          // CF-CLIP fusion layer; nil for StyleCLIP mappers
+    public let coarse: Mapper?           // mapper.course_mapping
+    public let medium: Mapper?           // mapper.medium_mapping
+    public let fine: Mapper?             // mapper.fine_mapping
+    public let dim: Int
+
+    static let groups = [("coarse", 0, 4), ("medium", 4, 8), ("fine", 8, Int.max)]
+
+    init(_ r: WeightReader, dim: Int) {
+        self.dim = dim
+        fc = r.contains("mapper.fc.weight") ? EqualLinear(r, "mapper.fc", in: 2 * dim, out: dim, lrMul: 0.01, activate: true) : nil
+        func group(_ name: String) -> Mapper? {
+            r.contains("mapper.\(name).mapping.1.weight") ? Mapper(r, "mapper.\(name)", dim: dim) : nil
+        }
+        coarse = group("course_mapping"); medium = group("medium_mapping"); fine = group("fine_mapping")
+    }
+
+    /// Δ [B, L, D] from the mapper input [B, L, D] (StyleCLIP) or [B, L, 2D] (CF-CLIP, after fc).
+    /// `groupOutputs` receives each present group's output by name.
+    public func callAsFunction(_ input: Tensor, groupOutputs: ((String, Tensor) -> Void)? = nil) -> Tensor {
+        let x = fc.map { $0(input) } ?? input
+        let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2])
+        var delta = Tensor(zeros: [b, l, d])
+        for (name, lo, hi0) in Self.groups {
+            let hi = min(hi0, l)
+            guard lo < hi, let m = [coarse, medium, fine][Self.groups.firstIndex { $0.0 == name }!] else { continue }
+            let part = m(rows(x, lo..<hi))
+            groupOutputs?(name, part)
+            setRows(&delta, lo..<hi, part)
+        }
+        return delta
+    }
+}
+
+/// x[:, range, :] of a [B, L, D] tensor.
+func rows(_ x: Tensor, _ range: Range<Int>) -> Tensor {
+    let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]), n = range.count
+    return x.withUnsafeBufferPointer { src in
+        Tensor(shape: [b, n, d]) { out in
+            for i in 0..<b { (out.baseAddress! + i * n * d).update(from: src.baseAddress! + (i * l + range.lowerBound) * d, count: n * d) }
+        }
+    }
+}
+
+/// x[:, range, :] = part.
+func setRows(_ x: inout Tensor, _ range: Range<Int>, _ part: Tensor) {
+    let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]), n = range.count
+    x.withUnsafeMutableBufferPointer { dst in
+        part.withUnsafeBufferPointer { src in
+            for i in 0..<b { (dst.baseAddress! + (i * l + range.lowerBound) * d).update(from: src.baseAddress! + i * n * d, count: n * d) }
+        }
+    }
+}

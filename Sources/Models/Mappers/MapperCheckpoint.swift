@@ -1,0 +1,102 @@
+import Checkpoints
+import Tensors
+
+/// A trained mapper as the StyleCLIP / CF-CLIP coaches save it, `{'state_dict': {mapper.*,
+/// text_mapper.*, decoder.*}, 'opts': {...}}` (or the same keys flat, as in the project's own
+/// safetensors). Which kind it is comes from its keys: `mapper.fc` and `text_mapper.*` make a
+/// CF-CLIP mapper, their absence a StyleCLIP one.
+public struct MapperCheckpoint: Sendable {
+    public enum Kind: String, Sendable { case cfclip, styleclip }
+
+    public let kind: Kind
+    public let mapper: LevelsMapper
+    public let textMapper: FullTextMapper?
+    /// The generator embedded under `decoder.*` (with the noise buffers it was trained with).
+    public let decoder: Generator?
+    public let opts: JSONValue?
+    public let source: String
+
+    public var latentDim: Int { mapper.dim }
+
+    public static func load(path: String) throws -> MapperCheckpoint {
+        try load(from: StateDict.load(path), source: path)
+    }
+
+    public static func load(from dict: StateDict, source: String) throws -> MapperCheckpoint {
+        let prefix = dict.names.contains { $0.hasPrefix("state_dict.") } ? "state_dict." : ""
+        let r = WeightReader(dict, prefix: prefix, source: source)
+        let dim: Int
+        if let s = r.shape("mapper.fc.weight"), s.count == 2 { dim = s[0] }
+        else if let s = ["course_mapping", "medium_mapping", "fine_mapping"].lazy.compactMap({ r.shape("mapper.\($0).mapping.1.weight") }).first { dim = s[0] }
+        else {
+            throw CheckpointError.mismatch(source: source, problems: ["no mapper weights: expected '\(prefix)mapper.fc.weight' or '\(prefix)mapper.{course,medium,fine}_mapping.mapping.1.weight'"])
+        }
+        let levels = LevelsMapper(r, dim: dim)
+        var decoder: Generator? = nil
+        if r.contains("decoder.style.1.weight") {
+            // the decoder's keys are checked by the generator loader; mark them known here
+            decoder = try Generator.load(from: dict, prefix: prefix + "decoder.", source: source)
+            r.ignore { $0.hasPrefix("decoder.") }
+        }
+        let kind: Kind = levels.fc != nil || r.keys.contains { $0.hasPrefix("text_mapper.") } ? .cfclip : .styleclip
+        var text: FullTextMapper? = nil
+        if kind == .cfclip {
+            text = FullTextMapper(r, dim: dim)
+            let needed = decoder?.config.nLatent ?? text!.mappers.count
+            if text!.mappers.count < max(needed, 1) {
+                // read the first missing mapper so the report names its keys
+                for c in text!.mappers.count..<max(needed, 1) {
+                    for i in 1...4 { _ = r.tensor("text_mapper.mapper_\(c).mapping.\(i).weight", [dim, dim]) }
+                }
+            }
+            if levels.fc == nil { _ = r.tensor("mapper.fc.weight", [dim, 2 * dim]) }
+        }
+        try r.finish()
+        let opts = dict.objects.first { $0.name == "opts" }?.value
+        return MapperCheckpoint(kind: kind, mapper: levels, textMapper: text, decoder: decoder, opts: opts, source: source)
+    }
+
+    /// Δ for W+ codes w [B, L, D]; CF-CLIP mappers need the driving text's raw CLIP embedding.
+    public func delta(_ w: Tensor, textEmbedding: Tensor? = nil) throws -> Tensor {
+        guard w.rank == 3, w.shape[2] == latentDim else {
+            throw ModelError.invalidInput("\(source): latents must be [N, L, \(latentDim)], got \(Shape.text(w.shape))")
+        }
+        switch kind {
+        case .styleclip:
+            return mapper(w)
+        case .cfclip:
+            guard let e = textEmbedding, let tm = textMapper else {
+                throw ModelError.invalidInput("\(source): a CF-CLIP mapper needs the CLIP embedding of its text")
+            }
+            guard e.count == latentDim else {
+                throw ModelError.invalidInput("\(source): text embedding has \(e.count) values, the mapper's latent width is \(latentDim)")
+            }
+            let tw = tm(e, batch: w.shape[0], rows: w.shape[1])
+            return mapper(concatLastAxis(w, tw))
+        }
+    }
+
+    /// `w' = w + alpha * 0.1 * Δ` (alpha = 1 reproduces the reference; 0.1 is the coach's scale).
+    public func edit(_ w: Tensor, textEmbedding: Tensor? = nil, alpha: Float = 1) throws -> Tensor {
+        let d = try delta(w, textEmbedding: textEmbedding)
+        var out = w
+        let s = alpha * 0.1
+        out.withUnsafeMutableBufferPointer { o in d.withUnsafeBufferPointer { dp in for i in 0..<o.count { o[i] += s * dp[i] } } }
+        return out
+    }
+}
+
+/// cat([a, b], dim=-1) for [B, L, Da] and [B, L, Db].
+func concatLastAxis(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let rows = a.count / a.shape.last!, da = a.shape.last!, db = b.shape.last!
+    return a.withUnsafeBufferPointer { ap in
+        b.withUnsafeBufferPointer { bp in
+            Tensor(shape: Array(a.shape.dropLast()) + [da + db]) { out in
+                for r in 0..<rows {
+                    (out.baseAddress! + r * (da + db)).update(from: ap.baseAddress! + r * da, count: da)
+                    (out.baseAddress! + r * (da + db) + da).update(from: bp.baseAddress! + r * db, count: db)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Checkpoints
+import Tensors
+
+/// VGG19 convolutional features for perceptual losses, loaded from either key layout
+/// (`VGGKeyLayout`); widths are read from the weights. Inputs are already preprocessed
+/// (see `VGGPreprocess`).
+public struct VGG19: Sendable {
+    public struct Conv: Sendable {
+        public let layer: VGGConvLayer
+        public let weight: Tensor   // [out, in, 3, 3]
+        public let bias: Tensor     // [out]
+    }
+
+    public let layout: VGGKeyLayout
+    public let convs: [Conv]
+
+    public var widths: [Int] { convs.map { $0.weight.shape[0] } }
+
+    /// Loads the 16 convs under `prefix`, recognising the layout from `features.0.weight` or
+    /// `conv1_1.weight`. A torchvision classifier (`classifier.*`) is ignored; any other extra,
+    /// missing or misshapen key is reported, all at once.
+    public static func load(from dict: StateDict, prefix: String = "", source: String) throws -> VGG19 {
+        let r = WeightReader(dict, prefix: prefix, source: source)
+        let layout: VGGKeyLayout
+        if r.contains("features.0.weight") {
+            layout = .torchvision
+        } else if r.contains("conv1_1.weight") {
+            layout = .cfclip
+        } else {
+            throw CheckpointError.mismatch(source: source, problems: [
+                "no VGG19 weights under prefix '\(prefix)': expected '\(prefix)features.0.weight' (torchvision) "
+                    + "or '\(prefix)conv1_1.weight' (CF-CLIP vgg19_conv.pth)"])
+        }
+        r.ignore { $0.hasPrefix("classifier.") }
+        var convs: [Conv] = []
+        var cin = 3
+        for l in VGG19Layers.table {
+            let key = layout.key(l)
+            let out = r.shape("\(key).weight")?.first ?? -1
+            convs.append(Conv(layer: l, weight: r.tensor("\(key).weight", [out, cin, 3, 3]), bias: r.tensor("\(key).bias", [out])))
+            cin = max(out, 0)
+        }
+        try r.finish()
+        return VGG19(layout: layout, convs: convs)
+    }
+
+    /// The ReLU outputs named in `outputs` (`relu1_2`, ..., `relu5_2`, or CF-CLIP's `r12`, ...)
+    /// of images [N, 3, H, W]; runs only as deep as the deepest one asked for. Keys of the
+    /// result are the names as given.
+    public func features(_ x: Tensor, _ outputs: [String]) throws -> [String: Tensor] {
+        guard x.rank == 4, x.shape[1] == convs[0].weight.shape[1] else {
+            throw ModelError.invalidInput("VGG19 input must be [N, \(convs[0].weight.shape[1]), H, W], got \(Shape.text(x.shape))")
+        }
+        var wanted: [Int: [String]] = [:]
+        for name in outputs {
+            guard let i = VGG19Layers.layer(named: name) else {
+                throw ModelError.invalidInput("VGG19 has no layer '\(name)' (names: relu1_1 ... relu5_4, r11 ... r54)")
+            }
+            wanted[i, default: []].append(name)
+        }
+        guard let last = wanted.keys.max() else { return [:] }
+        var out: [String: Tensor] = [:]
+        var h = x
+        for i in 0...last {
+            let c = convs[i]
+            h = Conv2D(stride: 1, padding: 1).forward(h, weight: c.weight, bias: c.bias)
+            ReLU.forwardInPlace(&h)
+            for name in wanted[i] ?? [] { out[name] = h }
+            if c.layer.endsBlock && i < last { h = MaxPool2D.forward(h, kernel: 2, stride: 2) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,39 @@
+import Tensors
+
+/// The two input conventions of VGG19 perceptual features, both from generator images in
+/// [-1, 1] RGB.
+public enum VGGPreprocess {
+    public static let imagenetMean: [Float] = [0.485, 0.456, 0.406]
+    public static let imagenetStd: [Float] = [0.229, 0.224, 0.225]
+    /// Caffe means / 255 in B, G, R order (CF-CLIP `vgg_preprocess`).
+    public static let caffeBGRMean: [Float] = [0.40760392, 0.45795686, 0.48501961]
+
+    /// torchvision weights: `((x + 1) / 2 - mean[c]) / std[c]`, RGB.
+    public static func imagenet(_ x: Tensor, mean: [Float] = imagenetMean, std: [Float] = imagenetStd) -> Tensor {
+        map(x, channelFrom: { $0 }) { v, c in ((v + 1) / 2 - mean[c]) / std[c] }
+    }
+
+    /// CF-CLIP `vgg_preprocess(x, vgg_normal_correct=True)`: `t = (x + 1) / 2`, RGB -> BGR,
+    /// `(t - mean_bgr) * 255` (no std division).
+    public static func caffe(_ x: Tensor, bgrMean: [Float] = caffeBGRMean, scale: Float = 255) -> Tensor {
+        map(x, channelFrom: { 2 - $0 }) { v, c in ((v + 1) / 2 - bgrMean[c]) * scale }
+    }
+
+    /// out[n, c] = f(x[n, channelFrom(c)], c) over [N, 3, H, W].
+    static func map(_ x: Tensor, channelFrom: (Int) -> Int, _ f: (Float, Int) -> Float) -> Tensor {
+        precondition(x.rank == 4 && x.shape[1] == 3, "VGG preprocessing expects RGB [N, 3, H, W], got \(x.shape)")
+        let plane = x.shape[2] * x.shape[3]
+        var y = Tensor(uninitialized: x.shape)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                for n in 0..<x.shape[0] {
+                    for c in 0..<3 {
+                        let src = xp.baseAddress! + (n * 3 + channelFrom(c)) * plane, dst = yp.baseAddress! + (n * 3 + c) * plane
+                        for i in 0..<plane { dst[i] = f(src[i], c) }
+                    }
+                }
+            }
+        }
+        return y
+    }
+}

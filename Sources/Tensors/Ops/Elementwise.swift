@@ -1,0 +1,46 @@
+/// Elementwise arithmetic between whole tensors and per-channel broadcasts.
+public enum Elementwise {
+    /// y = a + b over `count` values (y may alias a or b).
+    public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        let ap = SendablePointer(UnsafeMutablePointer(mutating: a)), bp = SendablePointer(UnsafeMutablePointer(mutating: b))
+        let yp = SendablePointer(y)
+        Parallel.for(count, costPerItem: 1) { range in
+            for i in range { yp.p[i] = ap.p[i] + bp.p[i] }
+        }
+    }
+
+    /// x += other (same shape): a residual connection.
+    public static func addInPlace(_ x: inout Tensor, _ other: Tensor) {
+        precondition(x.shape == other.shape, "add: \(x.shape) and \(other.shape)")
+        x.withUnsafeMutableBufferPointer { p in
+            other.withUnsafeBufferPointer { q in
+                if p.count > 0 { add(p.baseAddress!, q.baseAddress!, p.baseAddress!, count: p.count) }
+            }
+        }
+    }
+
+    /// y[n, c, i] = x[n, c, i] * s[n, c]: a gate per sample and channel (squeeze-excitation).
+    public static func scalePlanes(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, planes: Int, inner: Int,
+                                   scale: UnsafePointer<Float>) {
+        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
+        let s = SendablePointer(UnsafeMutablePointer(mutating: scale))
+        Parallel.for(planes, costPerItem: inner) { range in
+            for p in range {
+                let g = s.p[p], src = xs.p + p * inner, dst = ys.p + p * inner
+                for i in 0..<inner { dst[i] = src[i] * g }
+            }
+        }
+    }
+
+    /// x [N, C, ...] scaled by s [N, C] in place.
+    public static func scalePlanesInPlace(_ x: inout Tensor, by s: Tensor) {
+        let planes = x.shape[0] * x.shape[1]
+        precondition(s.count == planes, "scale planes: \(s.shape) for \(x.shape)")
+        let inner = x.count / max(planes, 1)
+        x.withUnsafeMutableBufferPointer { p in
+            s.withUnsafeBufferPointer { q in
+                if p.count > 0 { scalePlanes(p.baseAddress!, p.baseAddress!, planes: planes, inner: inner, scale: q.baseAddress!) }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// BatchNorm in eval mode over [N, C, ...] (BatchNorm2d on NCHW, BatchNorm1d on [N, C]):
+/// `(x - mean) / sqrt(var + eps) * weight + bias` with the running statistics. Written as
+/// PyTorch's CPU inference kernel computes it: one per-channel affine `x * alpha + beta`.
+public enum BatchNorm {
+    /// alpha = weight / sqrt(var + eps), beta = bias - mean * alpha (float32, as PyTorch).
+    public static func coefficients(weight: Tensor?, bias: Tensor?, runningMean: Tensor, runningVar: Tensor,
+                                    eps: Float = 1e-5) -> (scale: Tensor, shift: Tensor) {
+        let c = runningMean.count
+        precondition(runningVar.count == c && (weight?.count ?? c) == c && (bias?.count ?? c) == c,
+                     "batch_norm: statistics of different lengths")
+        let m = runningMean.scalars, v = runningVar.scalars
+        let w = weight?.scalars ?? [Float](repeating: 1, count: c), b = bias?.scalars ?? [Float](repeating: 0, count: c)
+        var alpha = [Float](repeating: 0, count: c), beta = [Float](repeating: 0, count: c)
+        for i in 0..<c {
+            let invstd = 1 / (v[i] + eps).squareRoot()
+            alpha[i] = invstd * w[i]
+            beta[i] = b[i] - m[i] * alpha[i]
+        }
+        return (Tensor(shape: [c], values: alpha), Tensor(shape: [c], values: beta))
+    }
+
+    /// y[n, c, i] = x[n, c, i] * scale[c] + shift[c] over `inner` values per channel plane;
+    /// `x` and `y` may be the same buffer.
+    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, channels: Int,
+                               inner: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
+        let a = SendablePointer(UnsafeMutablePointer(mutating: scale)), b = SendablePointer(UnsafeMutablePointer(mutating: shift))
+        Parallel.for(batch * channels, costPerItem: inner * 2) { planes in
+            for p in planes {
+                let c = p % channels, s = a.p[c], t = b.p[c]
+                let src = xs.p + p * inner, dst = ys.p + p * inner
+                for i in 0..<inner { dst[i] = src[i] * s + t }
+            }
+        }
+    }
+
+    public static func forwardInPlace(_ x: inout Tensor, scale: Tensor, shift: Tensor) {
+        let c = x.rank > 1 ? x.shape[1] : x.count
+        precondition(scale.count == c && shift.count == c, "batch_norm: \(scale.count) channels for input \(x.shape)")
+        let n = x.shape.first ?? 1, inner = x.count / max(n * c, 1)
+        x.withUnsafeMutableBufferPointer { p in
+            scale.withUnsafeBufferPointer { a in
+                shift.withUnsafeBufferPointer { b in
+                    forward(p.baseAddress!, p.baseAddress!, batch: n, channels: c, inner: inner,
+                            scale: a.baseAddress!, shift: b.baseAddress!)
+                }
+            }
+        }
+    }
+
+    public static func forward(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
+        var y = x
+        forwardInPlace(&y, scale: scale, shift: shift)
+        return y
+    }
+}
+
+/// Row-wise L2 normalisation `x / ||x||_2` over the last axis, with no epsilon (ArcFace's
+/// `l2_norm`: a zero row gives NaN there too). The norm is accumulated in double.
+public enum L2Normalize {
+    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        for r in 0..<rows {
+            let src = x + r * width, dst = y + r * width
+            var ss = 0.0
+            for i in 0..<width { ss += Double(src[i]) * Double(src[i]) }
+            let norm = Float(ss.squareRoot())
+            for i in 0..<width { dst[i] = src[i] / norm }
+        }
+    }
+
+    public static func forward(_ x: Tensor) -> Tensor {
+        let d = x.shape.last ?? 1
+        var y = Tensor(uninitialized: x.shape)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                if yp.count > 0 { forward(xp.baseAddress!, yp.baseAddress!, rows: x.count / max(d, 1), width: d) }
+            }
+        }
+        return y
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// `max(0, x)`.
+public enum ReLU {
+    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
+        Parallel.for(count, costPerItem: 1) { range in
+            for i in range { ys.p[i] = max(xs.p[i], 0) }
+        }
+    }
+
+    public static func forwardInPlace(_ x: inout Tensor) {
+        x.withUnsafeMutableBufferPointer { p in
+            if p.count > 0 { forward(p.baseAddress!, p.baseAddress!, count: p.count) }
+        }
+    }
+}
+
+/// PyTorch `PReLU(num_parameters = C)`: `max(0, x) + a[c] * min(0, x)` with one slope per
+/// channel of an [N, C, ...] tensor.
+public enum PReLU {
+    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, channels: Int,
+                               inner: Int, slope: UnsafePointer<Float>) {
+        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
+        let a = SendablePointer(UnsafeMutablePointer(mutating: slope))
+        Parallel.for(batch * channels, costPerItem: inner * 2) { planes in
+            for p in planes {
+                let s = a.p[p % channels], src = xs.p + p * inner, dst = ys.p + p * inner
+                for i in 0..<inner { let v = src[i]; dst[i] = v > 0 ? v : v * s }
+            }
+        }
+    }
+
+    public static func forwardInPlace(_ x: inout Tensor, slope: Tensor) {
+        let c = x.shape[1], n = x.shape[0], inner = x.count / max(n * c, 1)
+        precondition(slope.count == c, "prelu: \(slope.count) slopes for input \(x.shape)")
+        x.withUnsafeMutableBufferPointer { p in
+            slope.withUnsafeBufferPointer { a in
+                forward(p.baseAddress!, p.baseAddress!, batch: n, channels: c, inner: inner, slope: a.baseAddress!)
+            }
+        }
+    }
+}
+
+/// `1 / (1 + exp(-x))`.
+public enum Sigmoid {
+    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] = 1 / (1 + expf(-x[i])) }
+    }
+
+    public static func forwardInPlace(_ x: inout Tensor) {
+        x.withUnsafeMutableBufferPointer { p in
+            if p.count > 0 { forward(p.baseAddress!, p.baseAddress!, count: p.count) }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

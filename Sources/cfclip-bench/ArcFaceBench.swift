@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensors
+
+/// Full-size IR-SE50 (24 units, 112x112 faces, 512-d) with seeded random weights.
+struct ArcFaceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "arcface",
+        abstract: "Milliseconds per identity embedding (IR-SE50 on a 112x112 face), GFLOP/s and peak RSS.")
+    @Option(help: "Batch sizes to time (comma separated).") var batches = "1,4"
+    @Option(help: "Threads (BLAS and loops).") var threads = 2
+    @Option(help: "Minimum seconds of repeated calls per batch size.") var seconds = 3.0
+    @Flag(help: "Print one flat JSON object.") var json = false
+    @Flag(help: "Also print the time spent in each unit at the first batch size (to stderr).") var layers = false
+
+    /// Multiply-adds of one 112x112 embedding (convs, shortcut convs and the linear layer).
+    static let gmacPerEmbedding = 6.3
+
+    func run() throws {
+        Parallel.setThreads(threads)
+        let config = BackboneConfig.irse(numLayers: 50)
+        let net = try Backbone.load(from: config.randomStateDict(seed: 1), source: "random")
+        let sizes = batches.split(separator: ",").compactMap { Int($0) }
+        var rows: [(String, Double)] = []
+        for (i, b) in sizes.enumerated() {
+            let x = seededTensor([b, 3, config.inputSize, config.inputSize], seed: 2)
+            var e = Tensor(zeros: [1])
+            let secs = bestTime(seconds: seconds) { e = try! net.embedding(x) }
+            _ = e
+            let per = secs / Double(b)
+            if i == 0 {
+                rows += [("seconds_per_image", per), ("gflops_per_second", 2 * Self.gmacPerEmbedding / per)]
+            }
+            rows += [("ms_per_embedding_b\(b)", per * 1000), ("gflops_per_second_b\(b)", 2 * Self.gmacPerEmbedding / per)]
+            if layers && i == 0 { try profile(net, x) }
+        }
+        rows += [("threads", Double(threads)), ("peak_rss_mb", peakRSSMegabytes())]
+        printResults(rows, json: json)
+    }
+
+    func profile(_ net: Backbone, _ x: Tensor) throws {
+        var last = DispatchTime.now().uptimeNanoseconds
+        _ = try net.embeddingRaw(x) { name, _ in
+            let now = DispatchTime.now().uptimeNanoseconds
+            FileHandle.standardError.write(Data(String(format: "%-12@ %7.2f ms\n", name, Double(now - last) / 1e6).utf8))
+            last = now
+        }
+    }
+}

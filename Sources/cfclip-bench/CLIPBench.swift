@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensors
+
+/// Full-size ViT-B/32 with seeded random weights: ms per image (batch 1 and 8) and per prompt.
+struct CLIPBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clip",
+        abstract: "CLIP ViT-B/32 image and text encoding speed (2.95 GMAC = 5.9 GFLOP per 224² image).")
+    @Option(help: "Threads (BLAS and loops).") var threads = 2
+    @Option(help: "Minimum seconds of repeated calls per measurement.") var seconds: Double = 2
+    @Flag(help: "Print one flat JSON object.") var json = false
+
+    func run() throws {
+        Parallel.setThreads(threads)
+        let config = CLIPConfig.vitB32
+        let model = try CLIPModel.load(from: config.randomStateDict(seed: 1), source: "random")
+        var rows: [(String, Double)] = []
+        for batch in [1, 8] {
+            let images = Tensor(shape: [batch, 3, 224, 224], values: SeededNoise.gaussian(count: batch * 3 * 224 * 224, seed: 2))
+            let t = bestTime(seconds: seconds) { _ = model.encodeImage(images) }
+            rows.append(("ms_per_image_batch\(batch)", t / Double(batch) * 1000))
+            rows.append(("gflops_per_second_image_batch\(batch)", 5.9 * Double(batch) / t))
+        }
+        // "a photo of a face." is 6 BPE tokens: SOT + 6 + EOT, then zero padding
+        var ids = [Int32](repeating: 0, count: 77)
+        for (i, v) in [49406, 320, 1125, 539, 320, 1710, 269, 49407].enumerated() { ids[i] = Int32(v) }
+        let t = bestTime(seconds: seconds) { _ = try? model.encodeText([ids]) }
+        rows.append(("ms_per_short_prompt", t * 1000))
+        let full = [Int32](repeating: 1000, count: 76) + [49407]
+        let tf = bestTime(seconds: seconds) { _ = try? model.encodeText([full]) }
+        rows.append(("ms_per_77_token_prompt", tf * 1000))
+        rows.append(("peak_rss_mb", peakRSSMegabytes()))
+        printResults(rows, json: json)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import XCTest
+
+/// Runs the built `cfclip` executable (release build beside the tests) and captures its output.
+public enum CLI {
+    public struct Result { public let status: Int32; public let output: String }
+
+    public static func binary(_ name: String = "cfclip") throws -> String {
+        // the test bundle sits in the same build folder as the executables
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent(), Fixtures.packageRoot.appendingPathComponent(".build/release")] {
+            let p = candidate.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        throw XCTSkip("\(name) executable not found next to the tests (\(dir.path))")
+    }
+
+    public static func run(_ args: [String], executable: String = "cfclip", environment: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binary(executable))
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,83 @@
+import Checkpoints
+import FixtureSupport
+import Models
+import Tensors
+import XCTest
+
+final class GeneratorTests: XCTestCase {
+    func fixtureDict() throws -> StateDict { try StateDict.load(try Fixtures.file("stylegan2", "checkpoint.pt")) }
+
+    func testConfigurationIsReadFromTheCheckpoint() throws {
+        let dict = try fixtureDict()
+        let g = try Generator.load(from: dict, prefix: "g_ema.", source: "fixture")
+        // the fixture's config.json states the same architecture
+        let cfg = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try Fixtures.file("stylegan2", "config.json")))) as! [String: Any]
+        XCTAssertEqual(g.config.size, cfg["size"] as? Int)
+        XCTAssertEqual(g.config.styleDim, cfg["style_dim"] as? Int)
+        XCTAssertEqual(g.config.nMLP, cfg["n_mlp"] as? Int)
+        XCTAssertEqual(g.config.nLatent, cfg["n_latent"] as? Int)
+        XCTAssertEqual(g.config.numLayers, cfg["num_layers"] as? Int)
+        let table = cfg["channels"] as! [String: Int]
+        XCTAssertEqual(g.config.channels, table.keys.compactMap(Int.init).sorted().map { table[String($0)]! })
+        XCTAssertNotNil(g.latentAvg)
+    }
+
+    func testReleasedArchitecturesHaveTheReferenceKeyCounts() {
+        // reference.md §3.8: 171 entries for FFHQ 1024 (30,370,060 parameters), 153 for AFHQ 512
+        let ffhq = GeneratorConfig.configF(size: 1024), afhq = GeneratorConfig.configF(size: 512)
+        XCTAssertEqual(ffhq.stateDictShapes.count, 171)
+        XCTAssertEqual(afhq.stateDictShapes.count, 153)
+        let params = ffhq.stateDictShapes.filter { !$0.name.hasPrefix("noises.") && !$0.name.hasSuffix("kernel") }
+            .reduce(0) { $0 + $1.shape.reduce(1, *) }
+        XCTAssertEqual(params, 30_370_060)
+        XCTAssertEqual(ffhq.nLatent, 18)
+        XCTAssertEqual(afhq.nLatent, 16)
+    }
+
+    func testEveryLoadProblemIsListedAtOnce() throws {
+        var dict = try fixtureDict()
+        let src = dict
+        var broken = StateDict(source: "broken.pt")
+        for name in src.names where name != "g_ema.conv1.noise.weight" {
+            var t = src.stored(name)!
+            if name == "g_ema.to_rgb1.bias" { t = StoredTensor(Tensor(zeros: [1, 4, 1, 1])) }
+            broken.insert(name, t)
+        }
+        broken.insert("g_ema.extra.weight", StoredTensor(Tensor(zeros: [2])))
+        dict = broken
+        XCTAssertThrowsError(try Generator.load(from: dict, prefix: "g_ema.", source: "broken.pt")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("broken.pt"), text)
+            XCTAssertTrue(text.contains("missing key 'g_ema.conv1.noise.weight'"), text)
+            XCTAssertTrue(text.contains("'g_ema.to_rgb1.bias': expected shape [1, 3, 1, 1], found [1, 4, 1, 1]"), text)
+            XCTAssertTrue(text.contains("unexpected key 'g_ema.extra.weight'"), text)
+        }
+    }
+
+    func testMissingKernelBuffersAreRecomputed() throws {
+        let src = try fixtureDict()
+        var dict = StateDict(source: "no-kernels.pt")
+        for name in src.names where !name.hasSuffix(".kernel") { dict.insert(name, src.stored(name)!) }
+        let g1 = try Generator.load(from: src, prefix: "g_ema.", source: "a")
+        let g2 = try Generator.load(from: dict, prefix: "g_ema.", source: "b")
+        let w = g1.broadcast(g1.mapping(Tensor(shape: [1, g1.config.styleDim], values: SeededNoise.gaussian(count: g1.config.styleDim, seed: 3))))
+        XCTAssertEqual(try g1.synthesize(w), try g2.synthesize(w))
+    }
+
+    func testMissingNoiseBuffersNeedSeededNoise() throws {
+        let src = try fixtureDict()
+        var dict = StateDict(source: "no-noise.pt")
+        for name in src.names where !name.contains("noises.") { dict.insert(name, src.stored(name)!) }
+        XCTAssertThrowsError(try Generator.load(from: dict, prefix: "g_ema.", source: "no-noise.pt")) {
+            XCTAssertTrue("\($0)".contains("missing key 'g_ema.noises.noise_0'"), "\($0)")
+        }
+        let g = try Generator.load(from: dict, prefix: "g_ema.", source: "no-noise.pt", allowMissingNoise: true)
+        let d = g.config.styleDim, l = g.config.nLatent
+        let w = Tensor(shape: [2, l, d], values: SeededNoise.gaussian(count: 2 * l * d, seed: 4))
+        XCTAssertThrowsError(try g.synthesize(w))
+        // seeded noise: a sample's image does not depend on the batch it is rendered in
+        let both = try g.synthesize(w, noise: .seeded([10, 11]))
+        let second = try g.synthesize(w.slice(1..<2), noise: .seeded([11]))
+        XCTAssertEqual(both.slice(1..<2), second)
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class ParityTestsPlaceholder: XCTestCase { func testBuilds() {} }
