@@ -14,9 +14,11 @@ let package = Package(
     products: [
         .executable(name: "cfclip", targets: ["cfclip"]),
         .executable(name: "cfclip-bench", targets: ["cfclip-bench"]),
+        .executable(name: "cfclip-batch", targets: ["cfclip-batch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C libraries: module maps only (see Sources/C*/module.modulemap).
@@ -28,23 +30,38 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CSupport", path: "Sources/CSupport"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: numeric),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CSupport"], swiftSettings: numeric),
         .target(name: "Checkpoints", dependencies: ["Tensors"], swiftSettings: numeric),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "CZlib"], swiftSettings: numeric),
         .target(name: "Media", dependencies: ["Tensors", "CPNG", "CJPEG", "CHDF5"], swiftSettings: numeric),
 
+        // Scores of an edit (CLIP similarity, directional CLIP, identity, latent distance).
+        .target(name: "Editing", dependencies: ["Tensors", "Models"], swiftSettings: numeric),
+
         // The fixture runner behind `cfclip parity`: recomputes reference outputs per model folder.
-        .target(name: "Parity", dependencies: ["Tensors", "Checkpoints", "Models"], swiftSettings: numeric),
+        .target(name: "Parity", dependencies: ["Tensors", "Checkpoints", "Models", "Editing"], swiftSettings: numeric),
+
+        // cfclip-batch: YAML config, sources, stages on bounded queues, shards, resume, reports.
+        .target(name: "Pipeline", dependencies: [
+            "Tensors", "Checkpoints", "Models", "Media", "Editing", "CZlib",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: numeric),
 
         .executableTarget(name: "cfclip", dependencies: [
-            "Tensors", "Checkpoints", "Models", "Media", "Parity",
+            "Tensors", "Checkpoints", "Models", "Media", "Parity", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
         .executableTarget(name: "cfclip-bench", dependencies: [
             "Tensors", "Models",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: numeric),
+
+        .executableTarget(name: "cfclip-batch", dependencies: [
+            "Pipeline", "Media",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 
@@ -56,5 +73,6 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: numeric),
         .testTarget(name: "CLITests", dependencies: ["Media", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Editing", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
     ]
 )

@@ -36,6 +36,19 @@ public final class HDF5File: @unchecked Sendable {
         return dims(space)
     }
 
+    /// Rows per chunk along the leading axis (nil for contiguous datasets): readers fetch whole
+    /// chunks so each is read and inflated once.
+    public func chunkRows(of name: String) throws -> Int? {
+        let (ds, space) = try open(name)
+        defer { H5Sclose(space); H5Dclose(ds) }
+        let plist = H5Dget_create_plist(ds)
+        defer { H5Pclose(plist) }
+        guard H5Pget_layout(plist) == H5D_CHUNKED else { return nil }
+        var chunk = [hsize_t](repeating: 0, count: 32)
+        let rank = H5Pget_chunk(plist, 32, &chunk)
+        return rank > 0 && chunk[0] > 0 ? Int(chunk[0]) : nil
+    }
+
     /// Rows `range` of the leading axis as Float32 (converted by HDF5 from the stored type).
     public func readRows(_ name: String, _ range: Range<Int>) throws -> (shape: [Int], values: [Float]) {
         let (ds, space) = try open(name)
@@ -87,7 +100,12 @@ public final class HDF5File: @unchecked Sendable {
 
     func open(_ name: String) throws -> (hid_t, hid_t) {
         guard hasDataset(name) else { throw MediaError.decode(file: path, what: "no dataset '\(name)'") }
-        let ds = H5Dopen2(file, name, cf_h5p_default())
+        // a chunk cache (64 MiB) that holds at least one chunk, so reads that cut a chunk do not
+        // inflate it again for every slab
+        let dapl = H5Pcreate(cf_h5p_dataset_access())
+        H5Pset_chunk_cache(dapl, 521, 64 << 20, 0.75)
+        let ds = H5Dopen2(file, name, dapl)
+        H5Pclose(dapl)
         guard ds >= 0 else { throw MediaError.decode(file: path, what: "cannot open dataset '\(name)'") }
         return (ds, H5Dget_space(ds))
     }

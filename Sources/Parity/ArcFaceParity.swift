@@ -9,18 +9,20 @@ import Tensors
 /// (`act.<module>`) on the 112x112 tensor the entry names, from every checkpoint file.
 enum ArcFaceParity {
     static func run(_ f: FixtureFolder) -> [ParityResult] {
-        // config.json `stages` pins the stride-2 units where the weights cannot (a stage that
-        // keeps its width has no shortcut conv to show where it starts).
-        let stages = (f.config["stages"] as? [[String: Any]])?.compactMap { s -> (units: Int, stride: Int)? in
+        f.judge(perCheckpoint: f.checkpointFiles) { path in
+            try compute(f, IDLoss(facenet: load(path, config: f.config)))
+        }
+    }
+
+    /// Loads a backbone; the folder's config.json `stages` pins the stride-2 units where the
+    /// weights cannot (a stage that keeps its width has no shortcut conv to show where it starts).
+    static func load(_ path: String, config: [String: Any]?) throws -> Backbone {
+        let stages = (config?["stages"] as? [[String: Any]])?.compactMap { s -> (units: Int, stride: Int)? in
             guard let n = s["num_units"] as? Int else { return nil }
             return (n, s["first_stride"] as? Int ?? 2)
         }
-        let inputSize = f.config["input_size"] as? Int ?? 112
-        return f.judge(perCheckpoint: f.checkpointFiles) { path in
-            let dict = try StateDict.load(path)
-            let net = try Backbone.load(from: dict, source: path, stages: stages, inputSize: inputSize)
-            return try compute(f, IDLoss(facenet: net))
-        }
+        return try Backbone.load(from: StateDict.load(path), source: path, stages: stages,
+                                 inputSize: config?["input_size"] as? Int ?? 112)
     }
 
     static func compute(_ f: FixtureFolder, _ loss: IDLoss) throws -> [String: Tensor] {

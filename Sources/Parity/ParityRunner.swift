@@ -28,6 +28,7 @@ public enum ParityRunner {
         case "clip": results = CLIPParity.run(folder)
         case "styleclip_levels_mapper", "cfclip_mapper": results = MapperParity.run(folder)
         case "sampling": results = SamplingParity.run(folder)
+        case "grads": results = GradsParity.run(folder)
         case "": throw ParityError.unknownModel(dir)
         default:
             results = folder.outputs.map {

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 
 /// Contiguous, 64-byte aligned Float32 storage shared between tensor values until one of them
@@ -7,6 +8,7 @@ public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
 
     public init(count: Int) {
+        _ = MemoryPolicy.configured
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
@@ -147,4 +149,18 @@ extension Tensor: Equatable {
             }
         }
     }
+}
+
+/// glibc returns every large block (>= 128 KiB by default) to the kernel with munmap, so each
+/// new activation tensor page-faults its memory in again: at 1024² that costs tens of ms per
+/// layer. Keeping freed blocks in the heap lets the next layer reuse warm pages; peak memory
+/// is unchanged.
+enum MemoryPolicy {
+    static let configured: Bool = {
+        #if canImport(Glibc)
+        mallopt(M_MMAP_THRESHOLD, 1 << 30)
+        mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        #endif
+        return true
+    }()
 }

@@ -11,6 +11,7 @@ struct ArcFaceBench: ParsableCommand {
     @Option(help: "Threads (BLAS and loops).") var threads = 2
     @Option(help: "Minimum seconds of repeated calls per batch size.") var seconds = 3.0
     @Flag(help: "Print one flat JSON object.") var json = false
+    @Option(help: "Floats per im2col tile (default: the model's).") var columnBudget: Int?
     @Flag(help: "Also print the time spent in each unit at the first batch size (to stderr).") var layers = false
 
     /// Multiply-adds of one 112x112 embedding (convs, shortcut convs and the linear layer).
@@ -19,7 +20,8 @@ struct ArcFaceBench: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads)
         let config = BackboneConfig.irse(numLayers: 50)
-        let net = try Backbone.load(from: config.randomStateDict(seed: 1), source: "random")
+        var net = try Backbone.load(from: config.randomStateDict(seed: 1), source: "random")
+        if let b = columnBudget { net.columnBudget = b }
         let sizes = batches.split(separator: ",").compactMap { Int($0) }
         var rows: [(String, Double)] = []
         for (i, b) in sizes.enumerated() {
@@ -42,7 +44,8 @@ struct ArcFaceBench: ParsableCommand {
         var last = DispatchTime.now().uptimeNanoseconds
         _ = try net.embeddingRaw(x) { name, _ in
             let now = DispatchTime.now().uptimeNanoseconds
-            FileHandle.standardError.write(Data(String(format: "%-12@ %7.2f ms\n", name, Double(now - last) / 1e6).utf8))
+            let label = name.padding(toLength: 12, withPad: " ", startingAt: 0)
+            FileHandle.standardError.write(Data((label + String(format: "%7.2f ms\n", Double(now - last) / 1e6)).utf8))
             last = now
         }
     }

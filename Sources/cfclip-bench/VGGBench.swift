@@ -13,14 +13,15 @@ struct VGGBench: ParsableCommand {
     @Option(help: "Minimum seconds of repeated calls per batch size.") var seconds = 3.0
     @Flag(help: "Print one flat JSON object.") var json = false
     @Flag(help: "Also print the time of each conv + ReLU at batch 1 (to stderr).") var layers = false
-    @Option(help: "TEMP column budget") var budget = 1 << 24
+    @Option(help: "Floats per im2col tile (default: the model's).") var columnBudget: Int?
 
     /// Multiply-adds of convs 1_1 ... 5_2 for one image: 24.3 G at 256², 97 G at 512².
     var gmacPerImage: Double { 24.3 * Double(size * size) / (256 * 256) }
 
     func run() throws {
         Parallel.setThreads(threads)
-        let vgg = try VGG19.load(from: VGG19.randomStateDict(seed: 1), source: "random")
+        var vgg = try VGG19.load(from: VGG19.randomStateDict(seed: 1), source: "random")
+        if let b = columnBudget { vgg.columnBudget = b }
         let sizes = batches.split(separator: ",").compactMap { Int($0) }
         var rows: [(String, Double)] = []
         for (i, b) in sizes.enumerated() {
@@ -43,7 +44,7 @@ struct VGGBench: ParsableCommand {
         for c in vgg.convs.prefix(VGG19Layers.layer(named: "relu5_2")! + 1) {
             let x = seededTensor([1, c.weight.shape[1], side, side], seed: 3)
             let secs = bestTime(seconds: 0.5) {
-                var y = Conv2D(stride: 1, padding: 1, columnBudget: budget).forward(x, weight: c.weight, bias: c.bias)
+                var y = Conv2D(stride: 1, padding: 1, columnBudget: vgg.columnBudget).forward(x, weight: c.weight, bias: c.bias)
                 ReLU.forwardInPlace(&y)
             }
             let gflop = 2 * Double(c.weight.count * side * side) / 1e9

@@ -42,4 +42,24 @@ final class MapperCheckpointTests: XCTestCase {
         let e1 = try m.edit(w, alpha: 1), e2 = try m.edit(w, alpha: 2)
         XCTAssertEqual(e2[flat: 0] - w[flat: 0], 2 * (e1[flat: 0] - w[flat: 0]), accuracy: 1e-6)
     }
+
+    /// The project's own format: safetensors with the same key names and the options as JSON.
+    func testSafetensorsRoundTripKeepsWeightsOptionsAndDecoder() throws {
+        let path = try Fixtures.file("cfclip_mapper", "checkpoint.pt")
+        let dict = try StateDict.load(path)
+        let m = try MapperCheckpoint.load(from: dict, source: path)
+        let tmp = try TemporaryDirectory()
+        let out = tmp.url.appendingPathComponent("mapper.safetensors").path
+        try m.write(to: out, decoderDict: dict, decoderPrefix: "state_dict.decoder.")
+        let back = try MapperCheckpoint.load(path: out)
+        XCTAssertEqual(back.kind, .cfclip)
+        XCTAssertEqual(back.opts?["description"], .string("green lipstick"))
+        XCTAssertEqual(back.namedParameters.map(\.0), m.namedParameters.map(\.0))
+        for ((_, a), (_, b)) in zip(back.namedParameters, m.namedParameters) { XCTAssertEqual(a, b) }
+        let d = m.latentDim, l = m.decoder!.config.nLatent
+        let w = Tensor(shape: [1, l, d], values: SeededNoise.gaussian(count: l * d, seed: 5))
+        let e = Tensor(shape: [d], values: SeededNoise.gaussian(count: d, seed: 6))
+        XCTAssertEqual(try back.edit(w, textEmbedding: e), try m.edit(w, textEmbedding: e))
+        XCTAssertEqual(try back.decoder!.synthesize(w), try m.decoder!.synthesize(w))
+    }
 }

@@ -110,3 +110,24 @@ final class UpfirdnSeparableTests: XCTestCase {
         XCTAssertNil(Upfirdn2D(kernel: Tensor(shape: [2, 2], values: [1, 0, 0, 1])).separableFactors)
     }
 }
+
+final class VectorMathTests: XCTestCase {
+    func testExpMatchesLibm() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let v = SIMD8<Float>(x, x + 0.013, x + 0.37, x + 0.5, x + 0.71, x + 0.9, x - 0.2, x + 0.05)
+            let e = VectorMath.exp(v)
+            for j in 0..<8 { worst = max(worst, abs(e[j] - expf(v[j])) / expf(v[j])) }
+            x += 0.917
+        }
+        XCTAssertLessThan(worst, 4e-7)
+    }
+
+    func testQuickGELUTail() {
+        var v: [Float] = (0..<13).map { Float($0) * 0.7 - 4 }
+        let ref = v.map { $0 / (1 + expf(-1.702 * $0)) }
+        v.withUnsafeMutableBufferPointer { VectorMath.xSigmoid($0.baseAddress!, count: 13, a: 1.702) }
+        for (a, b) in zip(v, ref) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+}

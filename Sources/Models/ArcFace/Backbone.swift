@@ -14,6 +14,9 @@ public struct Backbone: Sendable {
     public let linearWeight: Tensor         // output_layer.3.weight [E, C*side*side]
     public let linearBias: Tensor           // output_layer.3.bias [E]
     public let embeddingBN: BatchNormLayer  // output_layer.4 (BatchNorm1d)
+    /// Floats per im2col tile (8 MB): small tiles stay in cache and are reused by the allocator
+    /// instead of being mapped afresh per conv (see VGG19.columnBudget).
+    public var columnBudget = 1 << 21
 
     /// Loads `prefix` of a state dict (model_ir_se50.pth is a bare state dict: prefix "").
     /// `num_batches_tracked` counters are ignored; every missing key, wrong shape and unexpected
@@ -48,12 +51,12 @@ public struct Backbone: Sendable {
         guard x.rank == 4, x.shape[1] == c.imageChannels, x.shape[2] == c.inputSize, x.shape[3] == c.inputSize else {
             throw ModelError.invalidInput("IR-SE input must be [N, \(c.imageChannels), \(c.inputSize), \(c.inputSize)], got \(Shape.text(x.shape))")
         }
-        var h = Conv2D(stride: 1, padding: 1).forward(x, weight: inputConv)
+        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(x, weight: inputConv)
         inputBN(&h)
         PReLU.forwardInPlace(&h, slope: inputPReLU)
         hook?("input_layer", h)
         for (i, unit) in body.enumerated() {
-            h = unit(h)
+            h = unit(h, columnBudget: columnBudget)
             hook?("body.\(i)", h)
         }
         hook?("body", h)

@@ -33,11 +33,11 @@ public struct BottleneckIRSE: Sendable {
     }
 
     /// x [N, in, H, W] -> [N, depth, H', W'] with H' = (H - 1) / stride + 1.
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    func callAsFunction(_ x: Tensor, columnBudget: Int = 1 << 21) -> Tensor {
         let s = unit.stride
-        var h = Conv2D(stride: 1, padding: 1).forward(bn0(x), weight: conv1)
+        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(bn0(x), weight: conv1)
         PReLU.forwardInPlace(&h, slope: prelu)
-        h = Conv2D(stride: s, padding: 1).forward(h, weight: conv3)
+        h = Conv2D(stride: s, padding: 1, columnBudget: columnBudget).forward(h, weight: conv3)
         bn4(&h)
         se(&h)
         let shortcut: Tensor

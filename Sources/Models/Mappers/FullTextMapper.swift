@@ -26,3 +26,10 @@ public struct FullTextMapper: Sendable {
         return out
     }
 }
+
+extension FullTextMapper {
+    /// `text_mapper.*` parameters under their checkpoint names.
+    public var namedParameters: [(String, Tensor)] {
+        mappers.enumerated().flatMap { c, m in m.namedParameters.map { ("text_mapper.mapper_\(c).\($0.0)", $0.1) } }
+    }
+}

@@ -30,7 +30,9 @@ public struct LevelsMapper: Sendable {
         var delta = Tensor(zeros: [b, l, d])
         for (name, lo, hi0) in Self.groups {
             let hi = min(hi0, l)
-            guard lo < hi, let m = [coarse, medium, fine][Self.groups.firstIndex { $0.0 == name }!] else { continue }
+            guard let m = [coarse, medium, fine][Self.groups.firstIndex { $0.0 == name }!] else { continue }
+            // a generator with fewer than 8 rows leaves a group empty, as x[:, 8:] is in the reference
+            guard lo < hi else { groupOutputs?(name, Tensor(zeros: [b, 0, d])); continue }
             let part = m(rows(x, lo..<hi))
             groupOutputs?(name, part)
             setRows(&delta, lo..<hi, part)
@@ -56,5 +58,24 @@ func setRows(_ x: inout Tensor, _ range: Range<Int>, _ part: Tensor) {
         part.withUnsafeBufferPointer { src in
             for i in 0..<b { (dst.baseAddress! + (i * l + range.lowerBound) * d).update(from: src.baseAddress! + i * n * d, count: n * d) }
         }
+    }
+}
+
+extension Mapper {
+    /// The parameters under their state-dict names relative to the mapper (`mapping.1.weight`, ...).
+    var namedParameters: [(String, Tensor)] {
+        mapping.enumerated().flatMap { i, l in [("mapping.\(i + 1).weight", l.weight), ("mapping.\(i + 1).bias", l.bias!)] }
+    }
+}
+
+extension LevelsMapper {
+    /// `mapper.*` parameters under their checkpoint names.
+    public var namedParameters: [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        if let fc { out += [("mapper.fc.weight", fc.weight), ("mapper.fc.bias", fc.bias!)] }
+        for (name, m) in [("course_mapping", coarse), ("medium_mapping", medium), ("fine_mapping", fine)] {
+            if let m { out += m.namedParameters.map { ("mapper.\(name).\($0.0)", $0.1) } }
+        }
+        return out
     }
 }

@@ -1,4 +1,5 @@
 import Checkpoints
+import Foundation
 import Tensors
 
 /// A trained mapper as the StyleCLIP / CF-CLIP coaches save it, `{'state_dict': {mapper.*,
@@ -52,8 +53,33 @@ public struct MapperCheckpoint: Sendable {
             if levels.fc == nil { _ = r.tensor("mapper.fc.weight", [dim, 2 * dim]) }
         }
         try r.finish()
+        // .pt files keep `opts` as a pickled dict; the project's safetensors keep it as JSON metadata
         let opts = dict.objects.first { $0.name == "opts" }?.value
+            ?? dict.metadata["opts"].flatMap { JSONValue.parse(Data($0.utf8)) }
         return MapperCheckpoint(kind: kind, mapper: levels, textMapper: text, decoder: decoder, opts: opts, source: source)
+    }
+
+    /// Every parameter under its checkpoint name: `mapper.*`, `text_mapper.*` and, when the
+    /// checkpoint embeds one, the generator's `decoder.*`.
+    public var namedParameters: [(String, Tensor)] {
+        mapper.namedParameters + (textMapper?.namedParameters ?? [])
+    }
+
+    /// Writes the project's own format: safetensors with the reference key names and the options
+    /// as JSON metadata (`opts`), to a temporary name renamed into place. `decoder` tensors come
+    /// from `decoderDict` (the state dict the generator was loaded from), so noise buffers and
+    /// kernels are kept exactly.
+    public func write(to path: String, decoderDict: StateDict? = nil, decoderPrefix: String = "") throws {
+        var tensors: [String: Tensor] = [:]
+        for (k, v) in namedParameters { tensors[k] = v }
+        if let d = decoderDict {
+            for name in d.names where name.hasPrefix(decoderPrefix) {
+                tensors["decoder." + name.dropFirst(decoderPrefix.count)] = d.tensors[name]
+            }
+        }
+        var metadata = ["format": "cfclip-mapper", "kind": kind.rawValue]
+        if let opts { metadata["opts"] = opts.serialized(sortedKeys: true) }
+        try Safetensors.write(tensors, metadata: metadata, to: path)
     }
 
     /// Δ for W+ codes w [B, L, D]; CF-CLIP mappers need the driving text's raw CLIP embedding.

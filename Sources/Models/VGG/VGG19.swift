@@ -13,6 +13,9 @@ public struct VGG19: Sendable {
 
     public let layout: VGGKeyLayout
     public let convs: [Conv]
+    /// Floats per im2col tile. 8 MB tiles stay cache- and allocator-friendly: VGG19 to relu5_2
+    /// at 256² ran in ~275 ms with them against ~420 ms with Conv2D's 64 MB default (2 threads).
+    public var columnBudget = 1 << 21
 
     public var widths: [Int] { convs.map { $0.weight.shape[0] } }
 
@@ -63,7 +66,7 @@ public struct VGG19: Sendable {
         var h = x
         for i in 0...last {
             let c = convs[i]
-            h = Conv2D(stride: 1, padding: 1).forward(h, weight: c.weight, bias: c.bias)
+            h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(h, weight: c.weight, bias: c.bias)
             ReLU.forwardInPlace(&h)
             for name in wanted[i] ?? [] { out[name] = h }
             if c.layer.endsBlock && i < last { h = MaxPool2D.forward(h, kernel: 2, stride: 2) }

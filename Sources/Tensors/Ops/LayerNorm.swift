@@ -37,8 +37,8 @@ public enum QuickGELU {
     public static func forwardInPlace(_ x: inout Tensor) {
         x.withUnsafeMutableBufferPointer { p in
             let s = SendablePointer(p.baseAddress!)
-            Parallel.for(p.count, costPerItem: 20) { range in
-                for i in range { let v = s.p[i]; s.p[i] = v / (1 + expf(-1.702 * v)) }
+            Parallel.for(p.count, costPerItem: 8) { range in
+                VectorMath.xSigmoid(s.p + range.lowerBound, count: range.count, a: 1.702)
             }
         }
     }

@@ -55,6 +55,9 @@ public struct Upfirdn2D: Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4, "upfirdn2d expects [N, C, H, W], got \(x.shape)")
         if let (kr, kc) = separableFactors {
+            if upX == 1 && upY == 1 && downX == 1 && downY == 1 {
+                return FIR.apply(x, rows: kr, cols: kc, padY: (padY0, padY1), padX: (padX0, padX1))
+            }
             return Resample.apply(x, rows: .upfirdn(in: x.shape[2], kernel: kr, up: upY, down: downY, pad0: padY0, pad1: padY1),
                                   cols: .upfirdn(in: x.shape[3], kernel: kc, up: upX, down: downX, pad0: padX0, pad1: padX1))
         }

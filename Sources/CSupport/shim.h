@@ -1,0 +1,2 @@
+// glibc declarations Swift's Glibc module leaves out (mallopt).
+#include <malloc.h>

@@ -1,0 +1,44 @@
+import Tensors
+
+/// The unit that flows from stage to stage: consecutive samples of one shard (never two),
+/// filled in as it goes (codes, edited codes, images, scores). Everything is keyed by the
+/// global row, so a batch's size only changes how work is grouped, never what is written.
+struct SampleBatch: @unchecked Sendable {
+    let shard: Int
+    /// Global rows = sample indices.
+    let rows: Range<Int>
+    /// The shard is complete after this batch.
+    let lastOfShard: Bool
+    /// Busy seconds of each stage on this batch, summed per shard by the writer.
+    var timings: [String: Double] = [:]
+
+    var latents: Tensor                 // W+ [n, L, D]
+    var edited: [Tensor] = []           // per edit, W+ [n, L, D]
+    var sourceImages: Tensor? = nil     // [n, 3, H, W] in [-1, 1]
+    var editImages: [Tensor] = []       // per edit
+    /// scores[edit][sample][metric name]
+    var scores: [[[String: Float]]] = []
+}
+
+/// A sample ready for the shard: its files (in archive order) and its metrics lines.
+struct EncodedSample: Sendable {
+    let index: Int
+    let key: String
+    let files: [(name: String, bytes: [UInt8])]
+    let metricsLines: [String]
+}
+
+struct EncodedBatch: Sendable {
+    let shard: Int
+    let rows: Range<Int>
+    let lastOfShard: Bool
+    var timings: [String: Double]
+    let samples: [EncodedSample]
+}
+
+/// The stable name of sample `index` in every output: nine digits, no dots (WebDataset keys
+/// end at the first dot).
+public func sampleKey(_ index: Int) -> String {
+    let digits = String(index)
+    return String(repeating: "0", count: max(0, 9 - digits.count)) + digits
+}

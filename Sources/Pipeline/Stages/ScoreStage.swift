@@ -1,0 +1,41 @@
+import Editing
+import Tensors
+
+/// The configured scores of every (sample, edit): CLIP similarity to the edit's text,
+/// directional CLIP against the source text, ArcFace identity between source and edit, and
+/// the latent distance. Source-image features are computed once per batch.
+struct ScoreStage {
+    let metrics: [Metric]
+    let models: ModelSet
+
+    func callAsFunction(_ batch: SampleBatch) throws -> SampleBatch {
+        let t0 = StageClock.now()
+        var b = batch
+        let n = b.rows.count
+        let wantsCLIP = metrics.contains(.clipSimilarity) || metrics.contains(.directionalCLIP)
+        let clipSource = wantsCLIP ? models.clipImages?.features(b.sourceImages!) : nil
+        let idSource = metrics.contains(.identity) ? try models.identity?.features(b.sourceImages!) : nil
+        b.scores = try models.edits.indices.map { e in
+            var perSample = [[String: Float]](repeating: [:], count: n)
+            func put(_ m: Metric, _ values: [Float]) { for i in 0..<n { perSample[i][m.rawValue] = values[i] } }
+            let edit = models.edits[e]
+            if wantsCLIP, let encoder = models.clipImages, let text = edit.textEmbedding {
+                let f = encoder.features(b.editImages[e])
+                if metrics.contains(.clipSimilarity) {
+                    put(.clipSimilarity, CLIPSimilarity(textFeature: text).scores(imageFeatures: f))
+                }
+                if metrics.contains(.directionalCLIP), let src = models.sourceTextEmbedding, let fs = clipSource {
+                    put(.directionalCLIP, DirectionalCLIPSimilarity(targetFeature: text, sourceFeature: src)
+                        .scores(sourceFeatures: fs, editFeatures: f))
+                }
+            }
+            if let id = models.identity, let fs = idSource {
+                put(.identity, id.scores(sourceFeatures: fs, editFeatures: try id.features(b.editImages[e])))
+            }
+            if metrics.contains(.latentL2) { put(.latentL2, LatentDistance.meanSquared(b.latents, b.edited[e])) }
+            return perSample
+        }
+        b.charge("score", since: t0)
+        return b
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+@main
+struct BatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cfclip-batch",
+        abstract: "Stream latent codes through text-driven edits: render, score, and write WebDataset shards.",
+        discussion: """
+        cfclip-batch PIPELINE.yaml is cfclip-batch run PIPELINE.yaml. Outputs go to the pipeline's \
+        output.dir (or --output): shards/shard-NNNNNN.tar (KEY.src.png, KEY.EDIT.png, KEY.json), \
+        metrics/shard-NNNNNN.jsonl, a done-marker per shard, manifest.json, summary.json and report.html. \
+        A rerun skips finished shards and redoes unfinished ones.
+        """,
+        subcommands: [RunCommand.self, MergeCommand.self, ReportCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+/// Prints a user-facing error in one line and exits non-zero (no stack trace).
+func reportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as ValidationError { throw e } catch let e as ExitCode { throw e } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
