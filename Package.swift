@@ -43,7 +43,13 @@ let package = Package(
         .target(name: "Editing", dependencies: ["Tensors", "Models"], swiftSettings: numeric),
 
         // The fixture runner behind `cfclip parity`: recomputes reference outputs per model folder.
-        .target(name: "Parity", dependencies: ["Tensors", "Checkpoints", "Models", "Editing"], swiftSettings: numeric),
+        .target(name: "Parity", dependencies: ["Tensors", "Checkpoints", "Models", "Editing", "Training"], swiftSettings: numeric),
+
+        // cfclip train: optimisers, the training step on the tape, the loop, checkpoints.
+        .target(name: "Training", dependencies: [
+            "Tensors", "Checkpoints", "Models", "Editing", "Media",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: numeric),
 
         // cfclip-batch: YAML config, sources, stages on bounded queues, shards, resume, reports.
         .target(name: "Pipeline", dependencies: [
@@ -52,11 +58,11 @@ let package = Package(
         ], swiftSettings: numeric),
 
         .executableTarget(name: "cfclip", dependencies: [
-            "Tensors", "Checkpoints", "Models", "Media", "Parity", "Pipeline",
+            "Tensors", "Checkpoints", "Models", "Media", "Parity", "Pipeline", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
         .executableTarget(name: "cfclip-bench", dependencies: [
-            "Tensors", "Models",
+            "Tensors", "Checkpoints", "Models", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 
@@ -66,13 +72,14 @@ let package = Package(
         ], swiftSettings: numeric),
 
         // Locates ../shared/fixtures for every test target (skip, or fail under CI=true).
-        .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], swiftSettings: numeric),
+        .target(name: "FixtureSupport", dependencies: ["Tensors"], path: "Tests/FixtureSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: numeric),
         .testTarget(name: "CLITests", dependencies: ["Media", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Editing", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
     ]
 )

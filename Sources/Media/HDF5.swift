@@ -82,6 +82,7 @@ public final class HDF5File: @unchecked Sendable {
                 var dims = d.shape.map { hsize_t($0) }
                 let space = H5Screate_simple(Int32(dims.count), &dims, nil)
                 let dcpl = H5Pcreate(cf_h5p_dataset_create())
+                H5Pset_obj_track_times(dcpl, false)    // no timestamps: same values, same file bytes
                 if let first = d.shape.first, first > 0 {
                     var chunk = dims
                     chunk[0] = hsize_t(min(chunkRows, first))

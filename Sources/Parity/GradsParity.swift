@@ -3,11 +3,12 @@ import Editing
 import Foundation
 import Models
 import Tensors
+import Training
 
 /// `fixtures/grads`: one CF-CLIP training step. The losses, their parts and the CLIP-NCE
-/// intermediates are recomputed here from the sibling fixtures named in config.json `uses`.
-/// The gradients (`grad.*`, `*.grad.*`, `grad_input.*`) need the reverse-mode tape, which is
-/// not built yet, so they are reported as not computed, i.e. failures.
+/// intermediates are recomputed from the sibling fixtures named in config.json `uses`, and the
+/// gradients of every mapper parameter (`grad.<key>`, `<variant>.grad.<key>`) and of the
+/// intermediate tensors (`grad_input.*`) come from the reverse-mode tape.
 enum GradsParity {
     static func run(_ f: FixtureFolder) -> [ParityResult] {
         do { return f.judge(try compute(f), source: "-") } catch {
@@ -86,6 +87,8 @@ enum GradsParity {
         out["directional.loss"] = scalar(DirectionalCLIPLoss()(sourceImage: src, editedImage: tgt, sourceText: srcText, targetText: tgtText))
         let global = clip.encodeImage(CLIPPreprocess.styleCLIP(xHat))
         out["global.loss"] = scalar(GlobalCLIPLoss()(imageFeatures: global, textFeatures: tFeat, logitScale: clip.logitScale))
+        try gradients(f, out: &out, clip: clip, mapper: mapper, g: g, w: w, tFeat: tFeat, x: x,
+                      srcText: srcText, tgtText: tgtText, src: src)
         if f.outputs.contains(where: { $0.name.hasPrefix("full.") }) {
             let arc = try used(f, "arcface"), vggPath = try used(f, "vgg").path
             let id = try IDLoss(facenet: ArcFaceParity.load(arc.path, config: arc.config))(xHat, x)
@@ -97,6 +100,38 @@ enum GradsParity {
             out["full.part.loss_nce"] = scalar(nce.loss)
         }
         return out
+    }
+
+    /// One taped training step per variant (the trainer's own `TrainingStep`): loss -> images
+    /// -> generator -> mapper parameters.
+    static func gradients(_ f: FixtureFolder, out: inout [String: Tensor], clip: CLIPModel, mapper: MapperCheckpoint,
+                          g: Generator, w: Tensor, tFeat: Tensor, x: Tensor, srcText: Tensor, tgtText: Tensor, src: Tensor) throws {
+        var models = TrainingModels(generator: g, clip: clip, textEmbedding: tFeat.reshaped([tFeat.count]),
+                                    sourceText: srcText, targetText: tgtText)
+        func step(_ prefix: String, _ kind: CLIPLossKind, _ weights: LossWeights, warps: [[Float]] = []) throws {
+            let r = try TrainingStep(kind: kind, weights: weights).run(mapper: mapper, w: w, models: models, warps: warps)
+            for (name, grad) in r.gradients { out[prefix + "grad." + name] = grad }
+            if prefix.isEmpty {
+                out["grad_input.x_hat"] = r.gradXHat; out["grad_input.w_hat"] = r.gradWHat; out["grad_input.t_w"] = r.gradTW
+            }
+        }
+        try step("", .nce, LossWeights(id: 0, perceptual: 0, latentL2: 0.8, clip: 0.3))
+        if let pts = f.inputIfPresent("in.persp_points") {
+            let v = pts.scalars
+            let warps = (0..<pts.shape[0]).map { a -> [Float] in
+                let corner = { (s: Int, c: Int) in (x: Double(v[((a * 2 + s) * 4 + c) * 2]), y: Double(v[((a * 2 + s) * 4 + c) * 2 + 1])) }
+                return Perspective.samplingCoefficients(startpoints: (0..<4).map { corner(0, $0) }, endpoints: (0..<4).map { corner(1, $0) })
+            }
+            try step("nce_l2_persp.", .nce, LossWeights(id: 0, perceptual: 0, latentL2: 0.8, clip: 0.3), warps: warps)
+        }
+        try step("directional.", .directional, LossWeights(id: 0, perceptual: 0, latentL2: 0, clip: 1))
+        try step("global.", .global, LossWeights(id: 0, perceptual: 0, latentL2: 0, clip: 1))
+        if f.outputs.contains(where: { $0.name.hasPrefix("full.grad.") }) {
+            let arc = try used(f, "arcface"), vggPath = try used(f, "vgg").path
+            models.idLoss = IDLoss(facenet: try ArcFaceParity.load(arc.path, config: arc.config))
+            models.perceptual = PerceptualLoss(vgg: try VGG19.load(from: StateDict.load(vggPath), source: vggPath))
+            try step("full.", .nce, LossWeights(id: 0.2, perceptual: 0.02, latentL2: 0.8, clip: 0.3))
+        }
     }
 
     /// x[:, :, ::s, ::s] with the stride that gives `shape`.

@@ -50,7 +50,7 @@ public enum PipelineRunner {
             source = try HDF5LatentSource(config: h, styleDim: models.generator.config.styleDim, nLatent: models.generator.config.nLatent)
             checksums["latents"] = try FileChecksum.sha256(path: h.path)
         case let .sampled(s):
-            source = try SampledCodeSource(config: s, generator: models.generator)
+            source = try SampledCodeSource(config: s, generator: models.generator, source: config.models.generator ?? config.edits[0].mapper)
         }
         let plan = ShardPlan(samples: source.count, samplesPerShard: config.output.samplesPerShard)
         let owned = (0..<plan.count).filter(options.partition.owns)

@@ -3,7 +3,7 @@ import Foundation
 /// numpy's legacy `RandomState`: MT19937 seeded with `init_genrand`, 53-bit doubles, and the
 /// polar Box-Muller `randn` that returns the second value of each pair first and caches the
 /// other. Reproducing it regenerates CF-CLIP's sampled AFHQ codes from the seed alone.
-public struct RandomState: Sendable {
+public struct RandomState: Sendable, Codable, Equatable {
     var mt = [UInt32](repeating: 0, count: 624)
     var index = 624
     var cachedGaussian: Double?

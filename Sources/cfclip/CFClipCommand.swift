@@ -5,6 +5,6 @@ struct CFClipCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cfclip",
         abstract: "CF-CLIP text-driven StyleGAN2 editing: inspect checkpoints, check parity with the reference.",
-        subcommands: [InspectCommand.self, ParityCommand.self, EditCommand.self, DemoAssetsCommand.self,
+        subcommands: [InspectCommand.self, ParityCommand.self, EditCommand.self, TrainCommand.self, DemoAssetsCommand.self,
                       ImportLatentsCommand.self, SampleCodesCommand.self])
 }

@@ -131,3 +131,21 @@ final class VectorMathTests: XCTestCase {
         for (a, b) in zip(v, ref) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
 }
+
+final class UpfirdnAdjointTests: XCTestCase {
+    /// <A x, y> = <x, A^T y> for the FIR fast path and the resampling paths.
+    func testAdjointIdentity() {
+        let k = Upfirdn2D.makeKernel([1, 3, 3, 1], gain: 4)
+        for (up, down, pad) in [(1, 1, (1, 1)), (2, 1, (2, 1)), (1, 2, (1, 1)), (1, 1, (2, 0))] {
+            let op = Upfirdn2D(kernel: k, up: up, down: down, pad: pad)
+            let x = seeded([1, 2, 7, 6], seed: 31)
+            let ax = op(x)
+            let y = seeded(ax.shape, seed: 32)
+            let aty = op.adjoint(y, inputHeight: 7, inputWidth: 6)
+            var lhs: Double = 0, rhs: Double = 0
+            for i in 0..<ax.count { lhs += Double(ax[flat: i] * y[flat: i]) }
+            for i in 0..<x.count { rhs += Double(x[flat: i] * aty[flat: i]) }
+            XCTAssertEqual(lhs, rhs, accuracy: 1e-4 * max(1, abs(lhs)))
+        }
+    }
+}

@@ -119,3 +119,39 @@ extension Tensor {
         return out
     }
 }
+
+// MARK: differentiable losses
+
+extension CLIPNCELoss {
+    /// The loss on `Var`s (image embeddings normalised, text embeddings constant), built from
+    /// differentiable row ops so its backward is theirs.
+    public func loss(sourceImage: Var, editedImage: Var, sourceText: Tensor, targetText: Tensor) -> Var {
+        let n = sourceImage.shape[0], j = sourceText.shape[0]
+        let q = Diff.l2Normalize(Diff.sub(editedImage, sourceImage))
+        let posText = Var(l2Normalized(meanRows(targetText - sourceText)))
+        let posImage = Diff.l2Normalize(Diff.sub(Diff.repeatRows(Var(meanRows(targetText)), n), sourceImage))
+        let neg = Diff.l2Normalize(Diff.sub(Var(sourceText), Diff.repeatRows(Diff.slice(sourceImage, 0..<1), j)))
+        let negScores = Diff.matmulTransposed(q, neg)
+        let top = Diff.concatColumns(Diff.matmulTransposed(q, posText), negScores)
+        let bottom = Diff.concatColumns(Diff.rowDot(q, posImage), negScores)
+        let logits = Diff.affine(Diff.concatenate([top, bottom]), scale: 1 / temperature)
+        return Diff.crossEntropyFirstColumn(logits).mean
+    }
+}
+
+extension DirectionalCLIPLoss {
+    public func loss(sourceImage: Var, editedImage: Var, sourceText: Tensor, targetText: Tensor) -> Var {
+        let dI = Diff.l2Normalize(Diff.sub(editedImage, sourceImage))
+        let dT = Var(l2Normalized(meanRows(targetText - sourceText)))
+        let cos = Diff.matmulTransposed(dI, dT)                       // [n, 1]
+        return Diff.affine(Diff.sum(cos), scale: -1 / Float(cos.shape[0]), shift: 1)
+    }
+}
+
+extension GlobalCLIPLoss {
+    public func loss(imageFeatures: Var, textFeatures: Tensor, logitScale: Float) -> Var {
+        let cos = Diff.matmulTransposed(Diff.l2Normalize(imageFeatures), Var(l2Normalized(textFeatures)))
+        let k = expf(logitScale) / 100
+        return Diff.affine(Diff.sum(cos), scale: -k / Float(cos.value.count), shift: 1)
+    }
+}

@@ -47,10 +47,7 @@ public struct Backbone: Sendable {
     /// Faces [N, 3, S, S] (S = `config.inputSize`, RGB in [-1, 1]) -> the raw output-layer
     /// embedding [N, E] (before the l2 norm). `hook` receives `input_layer`, `body.N` and `body`.
     public func embeddingRaw(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
-        let c = config
-        guard x.rank == 4, x.shape[1] == c.imageChannels, x.shape[2] == c.inputSize, x.shape[3] == c.inputSize else {
-            throw ModelError.invalidInput("IR-SE input must be [N, \(c.imageChannels), \(c.inputSize), \(c.inputSize)], got \(Shape.text(x.shape))")
-        }
+        try checkInput(x.shape)
         var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(x, weight: inputConv)
         inputBN(&h)
         PReLU.forwardInPlace(&h, slope: inputPReLU)
@@ -71,4 +68,29 @@ public struct Backbone: Sendable {
     public func embedding(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
         L2Normalize.forward(try embeddingRaw(x, hook: hook))
     }
+
+    func checkInput(_ shape: [Int]) throws {
+        let c = config
+        guard shape.count == 4, shape[1] == c.imageChannels, shape[2] == c.inputSize, shape[3] == c.inputSize else {
+            throw ModelError.invalidInput("IR-SE input must be [N, \(c.imageChannels), \(c.inputSize), \(c.inputSize)], got \(Shape.text(shape))")
+        }
+    }
+}
+
+extension Backbone {
+    /// `embeddingRaw` on `Var`s: differentiable with respect to the faces; the weights stay
+    /// constant tensors with no gradient buffers. Same kernels, same values as the tensor path.
+    public func embeddingRaw(_ x: Var) throws -> Var {
+        try checkInput(x.shape)
+        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(x, frozenWeight: inputConv)
+        h = PReLU.forward(inputBN(h), slope: inputPReLU)
+        for unit in body { h = unit(h, columnBudget: columnBudget) }
+        h = outputBN(h)
+        let e = Linear.forward(Diff.reshape(h, [h.shape[0], h.value.count / max(h.shape[0], 1)]),
+                               weight: Var(linearWeight), bias: Var(linearBias))
+        return embeddingBN(e)
+    }
+
+    /// The unit embedding [N, E] on `Var`s (`Backbone.forward`).
+    public func embedding(_ x: Var) throws -> Var { L2Normalize.forward(try embeddingRaw(x)) }
 }

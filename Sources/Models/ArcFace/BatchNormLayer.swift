@@ -18,3 +18,8 @@ public struct BatchNormLayer: Sendable {
 
     func callAsFunction(_ x: Tensor) -> Tensor { BatchNorm.forward(x, scale: scale, shift: shift) }
 }
+
+extension BatchNormLayer {
+    /// Differentiable with respect to x (the statistics and affine are frozen).
+    func callAsFunction(_ x: Var) -> Var { BatchNorm.forward(x, scale: scale, shift: shift) }
+}

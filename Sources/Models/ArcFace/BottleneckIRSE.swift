@@ -51,3 +51,19 @@ public struct BottleneckIRSE: Sendable {
         return h
     }
 }
+
+extension BottleneckIRSE {
+    /// The unit on `Var`s, with the same kernels (and so the same values) as the tensor path.
+    func callAsFunction(_ x: Var, columnBudget: Int = 1 << 21) -> Var {
+        let s = unit.stride
+        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(bn0(x), frozenWeight: conv1)
+        h = PReLU.forward(h, slope: prelu)
+        h = Conv2D(stride: s, padding: 1, columnBudget: columnBudget).forward(h, frozenWeight: conv3)
+        h = se(bn4(h))
+        let sub = s == 1 ? x : MaxPool2D.forward(x, kernel: 1, stride: s)
+        if let w = shortcutConv, let bn = shortcutBN {
+            return Diff.add(h, bn(Conv2D().forward(sub, frozenWeight: w)))
+        }
+        return Diff.add(h, sub)
+    }
+}

@@ -15,17 +15,23 @@ public struct IDLoss: Sendable {
     /// 256 (only the height is tested, as in the reference), crop, `AdaptiveAvgPool2d(112)`
     /// (overlapping 2-3 pixel windows for 188 -> 112).
     public func preprocess(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 4, x.shape[1] == 3 else {
-            throw ModelError.invalidInput("IDLoss expects RGB images [N, 3, H, W] in [-1, 1], got \(Shape.text(x.shape))")
-        }
-        let s = Self.alignedSize
-        let aligned = x.shape[2] != s ? Pool.adaptiveAverage(x, height: s, width: s) : x
-        guard aligned.shape[3] >= Self.cropLeft + Self.cropSize else {
-            throw ModelError.invalidInput("IDLoss: a 256-high image must be at least \(Self.cropLeft + Self.cropSize) wide, got \(Shape.text(x.shape))")
-        }
+        let pools = try checkImage(x.shape)
+        let s = Self.alignedSize, n = facenet.config.inputSize
+        let aligned = pools ? Pool.adaptiveAverage(x, height: s, width: s) : x
         let face = Crop.forward(aligned, top: Self.cropTop, left: Self.cropLeft, height: Self.cropSize, width: Self.cropSize)
-        let n = facenet.config.inputSize
         return Pool.adaptiveAverage(face, height: n, width: n)
+    }
+
+    /// Validates RGB images [N, 3, H, W]; true when the height is not 256 (pool to 256 first).
+    func checkImage(_ shape: [Int]) throws -> Bool {
+        guard shape.count == 4, shape[1] == 3 else {
+            throw ModelError.invalidInput("IDLoss expects RGB images [N, 3, H, W] in [-1, 1], got \(Shape.text(shape))")
+        }
+        let pools = shape[2] != Self.alignedSize
+        guard (pools ? Self.alignedSize : shape[3]) >= Self.cropLeft + Self.cropSize else {
+            throw ModelError.invalidInput("IDLoss: a 256-high image must be at least \(Self.cropLeft + Self.cropSize) wide, got \(Shape.text(shape))")
+        }
+        return pools
     }
 
     /// `extract_feats`: unit identity embeddings [N, E] of images [N, 3, H, W] in [-1, 1].
@@ -40,10 +46,18 @@ public struct IDLoss: Sendable {
     /// `IDLoss.forward(y_hat, y)`: `mean_i (1 - <f(y_hat_i), f(y_i)>)`, accumulated in the
     /// reference's order (float32 running sum, then divided by the count).
     public func callAsFunction(_ yHat: Tensor, _ y: Tensor) throws -> Float {
-        guard yHat.shape == y.shape, y.shape.first ?? 0 > 0 else {
-            throw ModelError.invalidInput("IDLoss: y_hat \(Shape.text(yHat.shape)) and y \(Shape.text(y.shape)) must be the same non-empty shape")
+        try checkPair(yHat.shape, y.shape)
+        return Self.meanDistance(Self.rowDots(try features(yHat), try features(y)))
+    }
+
+    func checkPair(_ a: [Int], _ b: [Int]) throws {
+        guard a == b, b.first ?? 0 > 0 else {
+            throw ModelError.invalidInput("IDLoss: y_hat \(Shape.text(a)) and y \(Shape.text(b)) must be the same non-empty shape")
         }
-        let dots = Self.rowDots(try features(yHat), try features(y))
+    }
+
+    /// `mean_i (1 - d_i)` as the reference sums it (float32 running sum, then divided).
+    static func meanDistance(_ dots: [Float]) -> Float {
         var loss: Float = 0
         for d in dots { loss += 1 - d }
         return loss / Float(dots.count)
@@ -55,6 +69,36 @@ public struct IDLoss: Sendable {
             var acc: Float = 0
             for k in 0..<d { acc += av[i * d + k] * bv[i * d + k] }
             return acc
+        }
+    }
+}
+
+extension IDLoss {
+    /// `preprocess` on `Var`s: both adaptive pools and the crop pass gradients back.
+    public func preprocess(_ x: Var) throws -> Var {
+        let pools = try checkImage(x.shape)
+        let s = Self.alignedSize, n = facenet.config.inputSize
+        let aligned = pools ? Pool.adaptiveAverage(x, height: s, width: s) : x
+        let face = Crop.forward(aligned, top: Self.cropTop, left: Self.cropLeft, height: Self.cropSize, width: Self.cropSize)
+        return Pool.adaptiveAverage(face, height: n, width: n)
+    }
+
+    /// Differentiable `features`: unit embeddings [N, E] of images in [-1, 1].
+    public func features(_ x: Var) throws -> Var { try facenet.embedding(try preprocess(x)) }
+
+    /// Differentiable `IDLoss.forward(y_hat, y)` = mean_i (1 - <f(y_hat_i), f(y_i)>) with the
+    /// features of `y` constant (detached, as the reference). Its value equals `callAsFunction`'s
+    /// exactly; d/df(y_hat_i) = -f(y_i) / N.
+    public func loss(_ yHat: Var, _ y: Tensor) throws -> Var {
+        try checkPair(yHat.shape, y.shape)
+        let fy = try features(y), fx = try features(yHat)
+        let n = Float(y.shape[0])
+        let value = Self.meanDistance(Self.rowDots(fx.value, fy))
+        return taped(Tensor(shape: [], values: [value]), fx) { g in
+            let k = -g[flat: 0] / n
+            var d = fy
+            d.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= k } }
+            fx.accumulate(d)
         }
     }
 }

@@ -20,3 +20,12 @@ public struct SEModule: Sendable {
         Elementwise.scalePlanesInPlace(&x, by: g)
     }
 }
+
+extension SEModule {
+    /// The gate on `Var`s: the gradient reaches x both directly and through the gate.
+    func callAsFunction(_ x: Var) -> Var {
+        let h = ReLU.forward(Linear.forward(Pool.globalAverage(x), weight: Var(fc1), bias: nil))
+        let g = Sigmoid.forward(Linear.forward(h, weight: Var(fc2), bias: nil))
+        return Elementwise.scalePlanes(x, by: g)
+    }
+}

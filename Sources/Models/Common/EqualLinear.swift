@@ -8,6 +8,9 @@ public struct EqualLinear: Sendable {
     public var bias: Tensor?        // bias [out]
     public var lrMul: Float
     public var activate: Bool
+    /// The checkpoint prefix of this layer (`mapper.fc`, `style.3`), so a training run can bind
+    /// its weight and bias to tape parameters by name.
+    public var key: String = ""
 
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
@@ -21,6 +24,7 @@ public struct EqualLinear: Sendable {
         weight = r.tensor("\(key).weight", [outF, inF])
         self.bias = bias ? r.tensor("\(key).bias", [outF]) : nil
         self.lrMul = lrMul; self.activate = activate
+        self.key = key
     }
 
     /// x [.., in] -> [.., out]
@@ -39,4 +43,39 @@ func scaled(_ t: Tensor, _ s: Float) -> Tensor {
     var r = t
     r.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= s } }
     return r
+}
+
+extension EqualLinear {
+    /// Differentiable forward: weight and bias come from `params` when it binds this layer's
+    /// names (a mapper being trained), else they are constants (frozen networks).
+    public func callAsFunction(_ x: Var, _ params: Parameters? = nil) -> Var {
+        let w = params?["\(key).weight"] ?? Var(weight)
+        let b = bias.map { params?["\(key).bias"] ?? Var($0) }
+        if activate {
+            let y = Linear.forward(x, weight: w, bias: nil, scale: scale)
+            let bb = b.map { Diff.affine($0, scale: lrMul) }
+            return FusedLeakyReLU.forward(y, bias: bb, axis: y.shape.count - 1)
+        }
+        return Linear.forward(x, weight: w, bias: b, scale: scale, biasScale: lrMul)
+    }
+}
+
+/// Trainable parameters bound to a tape by their checkpoint names.
+public final class Parameters: @unchecked Sendable {
+    public let vars: [String: Var]
+    public let names: [String]
+
+    public init(_ named: [(String, Tensor)], tape: Tape) {
+        names = named.map(\.0)
+        var v: [String: Var] = [:]
+        for (k, t) in named { v[k] = tape.parameter(t) }
+        vars = v
+    }
+
+    public subscript(name: String) -> Var? { vars[name] }
+
+    /// Gradients by name (zeros where nothing flowed).
+    public var gradients: [(String, Tensor)] {
+        names.map { ($0, vars[$0]!.grad ?? Tensor(zeros: vars[$0]!.shape)) }
+    }
 }

@@ -21,3 +21,11 @@ public struct Mapper: Sendable {
         return h
     }
 }
+
+extension Mapper {
+    public func callAsFunction(_ x: Var, _ params: Parameters? = nil) -> Var {
+        var h = PixelNorm.forward(x)
+        for l in mapping { h = l(h, params) }
+        return h
+    }
+}

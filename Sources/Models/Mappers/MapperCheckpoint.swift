@@ -19,6 +19,11 @@ public struct MapperCheckpoint: Sendable {
 
     public var latentDim: Int { mapper.dim }
 
+    /// The same mapper with other options (the trainer records its run's settings).
+    public func replacingOptions(_ opts: JSONValue) -> MapperCheckpoint {
+        MapperCheckpoint(kind: kind, mapper: mapper, textMapper: textMapper, decoder: decoder, opts: opts, source: source)
+    }
+
     public static func load(path: String) throws -> MapperCheckpoint {
         try load(from: StateDict.load(path), source: path)
     }

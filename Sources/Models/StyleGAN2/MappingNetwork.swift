@@ -41,3 +41,30 @@ public enum PixelNorm {
         return y
     }
 }
+
+extension PixelNorm {
+    /// Differentiable `forward`: y = x r with r = (mean_m x² + 1e-8)^-1/2 over dim 1, so
+    /// dx = r dy - x r³ / M * sum_m (dy x).
+    public static func forward(_ x: Var) -> Var {
+        let y = forward(x.value)
+        return taped(y, x) { dy in
+            let shape = x.shape
+            let outer = shape[0], mid = shape.count > 1 ? shape[1] : 1, inner = x.value.count / max(outer * mid, 1)
+            var dx = Tensor(uninitialized: shape)
+            x.value.withUnsafeBufferPointer { xp in
+                dy.withUnsafeBufferPointer { gp in
+                    dx.withUnsafeMutableBufferPointer { op in
+                        for o in 0..<outer { for i in 0..<inner {
+                            var ss: Float = 0, dot: Float = 0
+                            for m in 0..<mid { let k = (o * mid + m) * inner + i; ss += xp[k] * xp[k]; dot += gp[k] * xp[k] }
+                            let r = 1 / (ss / Float(mid) + 1e-8).squareRoot()
+                            let c = r * r * r / Float(mid) * dot
+                            for m in 0..<mid { let k = (o * mid + m) * inner + i; op[k] = r * gp[k] - xp[k] * c }
+                        } }
+                    }
+                }
+            }
+            x.accumulate(dx)
+        }
+    }
+}

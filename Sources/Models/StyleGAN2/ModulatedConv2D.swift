@@ -196,3 +196,127 @@ enum Col2Im {
         }
     }
 }
+
+// MARK: backward
+
+extension ModulatedConv2D {
+    /// Gradient of the demodulation factors back to the styles:
+    /// d = (scale² Σ_i s_i² Wsq[o,i] + 1e-8)^-1/2  =>  ds_i = -scale² s_i Σ_o dd_o d_o³ Wsq[o,i].
+    func demodulationBackward(_ dd: Tensor, styles s: Tensor, demod d: Tensor) -> Tensor {
+        var u = dd
+        u.withUnsafeMutableBufferPointer { p in d.withUnsafeBufferPointer { dp in for i in 0..<p.count { p[i] *= dp[i] * dp[i] * dp[i] } } }
+        var ds = u.matmul(weightSquares)                      // [B, in]
+        let k = -scale * scale
+        ds.withUnsafeMutableBufferPointer { p in s.withUnsafeBufferPointer { sp in for i in 0..<p.count { p[i] *= k * sp[i] } } }
+        return ds
+    }
+
+    /// Gradients of `convolve` (before demodulation) for the input and the styles. With x̃ = x ⊙ s
+    /// the conv input, G = d raw / d x̃ is a transposed convolution of `draw`; then dx = G ⊙ s
+    /// and ds_i = Σ_p G_i,p x_i,p.
+    func convolveBackward(_ draw: Tensor, x: Tensor, styles s: Tensor) -> (dx: Tensor, ds: Tensor) {
+        let g = upsample ? inputGradientTransposed(draw, inputShape: x.shape) : inputGradientSame(draw, inputShape: x.shape)
+        let (b, cin) = (x.shape[0], x.shape[1]), p = x.count / max(b * cin, 1)
+        var dx = g
+        var ds = [Float](repeating: 0, count: b * cin)
+        let sv = s.scalars
+        x.withUnsafeBufferPointer { xp in
+            dx.withUnsafeMutableBufferPointer { gp in
+                let g = SendablePointer(gp.baseAddress!), xs = SendablePointer(UnsafeMutablePointer(mutating: xp.baseAddress!))
+                ds.withUnsafeMutableBufferPointer { dsp in
+                    let d = SendablePointer(dsp.baseAddress!)
+                    Parallel.for(b * cin, costPerItem: 2 * p) { range in
+                        for bc in range {
+                            let row = g.p + bc * p, xr = xs.p + bc * p
+                            var acc: Float = 0
+                            for i in 0..<p { acc += row[i] * xr[i]; row[i] *= sv[bc] }
+                            d.p[bc] = acc
+                        }
+                    }
+                }
+            }
+        }
+        return (dx, Tensor(shape: [b, cin], values: ds))
+    }
+
+    /// d raw / d x̃ for the k x k, padding k/2 conv: scale * W^T draw, then col2im.
+    func inputGradientSame(_ draw: Tensor, inputShape: [Int]) -> Tensor {
+        let (b, cin, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        let k = kernelSize, pad = k / 2, kdim = cin * k * k, p = h * w, cout = outChannels
+        var g = Tensor(zeros: inputShape)
+        let tileRows = max(1, min(h, columnBudget / max(kdim * w, 1)))
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: kdim * tileRows * w)
+        defer { col.deallocate() }
+        weight.withUnsafeBufferPointer { wp in
+            draw.withUnsafeBufferPointer { dp in
+                g.withUnsafeMutableBufferPointer { gp in
+                    for bi in 0..<b {
+                        var y0 = 0
+                        while y0 < h {
+                            let rows = min(tileRows, h - y0)
+                            BLAS.sgemm(transA: true, m: kdim, n: rows * w, k: cout, alpha: scale, a: wp.baseAddress!, lda: kdim,
+                                       b: dp.baseAddress! + bi * cout * p + y0 * w, ldb: p, c: col, ldc: rows * w)
+                            Col2Im.same(col, cin: cin, h: h, w: w, k: k, pad: pad, y0: y0, rows: rows, out: gp.baseAddress! + bi * cin * p)
+                            y0 += rows
+                        }
+                    }
+                }
+            }
+        }
+        return g
+    }
+
+    /// d raw / d x̃ for the stride-2 transposed conv + blur: the blur's adjoint, the gather that
+    /// undoes col2im, then scale * Wt^T dcols.
+    func inputGradientTransposed(_ draw: Tensor, inputShape: [Int]) -> Tensor {
+        let (b, cin, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        let k = kernelSize, cout = outChannels, p = h * w, rowsK = cout * k * k
+        let (oh, ow) = (2 * h + k - 2, 2 * w + k - 2)
+        let dfull = blur.map { $0.adjoint(draw, inputHeight: oh, inputWidth: ow) } ?? draw
+        var g = Tensor(zeros: inputShape)
+        let dcols = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * p)
+        defer { dcols.deallocate() }
+        transposedWeight!.withUnsafeBufferPointer { tw in
+            dfull.withUnsafeBufferPointer { fp in
+                g.withUnsafeMutableBufferPointer { gp in
+                    let dc = SendablePointer(dcols)
+                    for bi in 0..<b {
+                        let plane = SendablePointer(UnsafeMutablePointer(mutating: fp.baseAddress! + bi * cout * oh * ow))
+                        Parallel.for(cout, costPerItem: k * k * p) { range in
+                            for o in range { for ky in 0..<k { for kx in 0..<k {
+                                let dst = dc.p + ((o * k + ky) * k + kx) * p
+                                for y in 0..<h { let src = plane.p + o * oh * ow + (2 * y + ky) * ow + kx; for x in 0..<w { dst[y * w + x] = src[2 * x] } }
+                            } } }
+                        }
+                        BLAS.sgemm(transA: true, m: cin, n: p, k: rowsK, alpha: scale, a: tw.baseAddress!, lda: cin,
+                                   b: dcols, ldb: p, c: gp.baseAddress! + bi * cin * p, ldc: p)
+                    }
+                }
+            }
+        }
+        return g
+    }
+}
+
+extension Col2Im {
+    /// Adjoint of `ModulatedIm2Col.run` (stride 1): out[ci, y0 + r + ky - pad, x + kx - pad] += col[kr, r*w + x].
+    static func same(_ col: UnsafeMutablePointer<Float>, cin: Int, h: Int, w: Int, k: Int, pad: Int, y0: Int, rows: Int,
+                     out: UnsafeMutablePointer<Float>) {
+        let cs = SendablePointer(col), os = SendablePointer(out)
+        Parallel.for(cin, costPerItem: k * k * rows * w) { range in
+            for ci in range {
+                for ky in 0..<k { for kx in 0..<k {
+                    let src = cs.p + ((ci * k + ky) * k + kx) * rows * w
+                    let lo = max(0, pad - kx), hi = min(w, w + pad - kx)
+                    if hi <= lo { continue }
+                    for r in 0..<rows {
+                        let iy = y0 + r + ky - pad
+                        if iy < 0 || iy >= h { continue }
+                        let orow = os.p + (ci * h + iy) * w + kx - pad, srow = src + r * w
+                        for x in lo..<hi { orow[x] += srow[x] }
+                    }
+                } }
+            }
+        }
+    }
+}

@@ -20,7 +20,11 @@ public struct ToRGB: Sendable {
     /// x [B, in, H, W] -> [B, 3, H, W]. The 3 x in weight is modulated per sample (tiny) and the
     /// GEMM reads x in place.
     func callAsFunction(_ x: Tensor, _ w: Tensor, skip: Tensor?) -> Tensor {
-        let s = conv.styles(w)
+        self(x, s: conv.styles(w), skip: skip)
+    }
+
+    /// The layer from its per-sample styles s [B, in].
+    func callAsFunction(_ x: Tensor, s: Tensor, skip: Tensor?) -> Tensor {
         let (b, cin, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let p = h * wd
         var out = Tensor(uninitialized: [b, 3, h, wd])

@@ -51,18 +51,9 @@ public struct VGG19: Sendable {
     /// of images [N, 3, H, W]; runs only as deep as the deepest one asked for. Keys of the
     /// result are the names as given.
     public func features(_ x: Tensor, _ outputs: [String]) throws -> [String: Tensor] {
-        guard x.rank == 4, x.shape[1] == convs[0].weight.shape[1] else {
-            throw ModelError.invalidInput("VGG19 input must be [N, \(convs[0].weight.shape[1]), H, W], got \(Shape.text(x.shape))")
-        }
-        var wanted: [Int: [String]] = [:]
-        for name in outputs {
-            guard let i = VGG19Layers.layer(named: name) else {
-                throw ModelError.invalidInput("VGG19 has no layer '\(name)' (names: relu1_1 ... relu5_4, r11 ... r54)")
-            }
-            wanted[i, default: []].append(name)
-        }
-        guard let last = wanted.keys.max() else { return [:] }
+        let (wanted, last) = try plan(x.shape, outputs)
         var out: [String: Tensor] = [:]
+        guard last >= 0 else { return out }
         var h = x
         for i in 0...last {
             let c = convs[i]
@@ -72,5 +63,36 @@ public struct VGG19: Sendable {
             if c.layer.endsBlock && i < last { h = MaxPool2D.forward(h, kernel: 2, stride: 2) }
         }
         return out
+    }
+
+    /// `features` on `Var`s: differentiable with respect to the images; the convolutions stay
+    /// constant tensors with no gradient buffers. Same kernels, same values as the tensor path.
+    public func features(_ x: Var, _ outputs: [String]) throws -> [String: Var] {
+        let (wanted, last) = try plan(x.shape, outputs)
+        var out: [String: Var] = [:]
+        guard last >= 0 else { return out }
+        var h = x
+        for i in 0...last {
+            let c = convs[i]
+            h = ReLU.forward(Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(h, frozenWeight: c.weight, bias: c.bias))
+            for name in wanted[i] ?? [] { out[name] = h }
+            if c.layer.endsBlock && i < last { h = MaxPool2D.forward(h, kernel: 2, stride: 2) }
+        }
+        return out
+    }
+
+    /// The output names per conv index and the deepest conv to run (-1 for none).
+    func plan(_ shape: [Int], _ outputs: [String]) throws -> (wanted: [Int: [String]], last: Int) {
+        guard shape.count == 4, shape[1] == convs[0].weight.shape[1] else {
+            throw ModelError.invalidInput("VGG19 input must be [N, \(convs[0].weight.shape[1]), H, W], got \(Shape.text(shape))")
+        }
+        var wanted: [Int: [String]] = [:]
+        for name in outputs {
+            guard let i = VGG19Layers.layer(named: name) else {
+                throw ModelError.invalidInput("VGG19 has no layer '\(name)' (names: relu1_1 ... relu5_4, r11 ... r54)")
+            }
+            wanted[i, default: []].append(name)
+        }
+        return (wanted, wanted.keys.max() ?? -1)
     }
 }

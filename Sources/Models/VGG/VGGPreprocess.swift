@@ -37,3 +37,36 @@ public enum VGGPreprocess {
         return y
     }
 }
+
+extension VGGPreprocess {
+    /// Differentiable `imagenet`: d/dx = 1 / (2 std[c]).
+    public static func imagenet(_ x: Var, mean: [Float] = imagenetMean, std: [Float] = imagenetStd) -> Var {
+        taped(imagenet(x.value, mean: mean, std: std), x) { dy in
+            x.accumulate(mapBackward(dy, channelFrom: { $0 }, slope: std.map { 1 / (2 * $0) }))
+        }
+    }
+
+    /// Differentiable `caffe`: d/dx = scale / 2, with the BGR reordering undone.
+    public static func caffe(_ x: Var, bgrMean: [Float] = caffeBGRMean, scale: Float = 255) -> Var {
+        taped(caffe(x.value, bgrMean: bgrMean, scale: scale), x) { dy in
+            x.accumulate(mapBackward(dy, channelFrom: { 2 - $0 }, slope: [Float](repeating: scale / 2, count: 3)))
+        }
+    }
+
+    /// Gradient of an affine `map`: dx[n, channelFrom(c)] += dy[n, c] * slope[c].
+    static func mapBackward(_ dy: Tensor, channelFrom: (Int) -> Int, slope: [Float]) -> Tensor {
+        let plane = dy.shape[2] * dy.shape[3]
+        var dx = Tensor(zeros: dy.shape)
+        dy.withUnsafeBufferPointer { gp in
+            dx.withUnsafeMutableBufferPointer { dp in
+                for n in 0..<dy.shape[0] {
+                    for c in 0..<3 {
+                        let src = gp.baseAddress! + (n * 3 + c) * plane, dst = dp.baseAddress! + (n * 3 + channelFrom(c)) * plane
+                        for i in 0..<plane { dst[i] += src[i] * slope[c] }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

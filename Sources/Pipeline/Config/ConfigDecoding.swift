@@ -10,6 +10,17 @@ extension PipelineConfig: Decodable {
         edits = try c.decode([EditConfig].self, forKey: .edits)
         if edits.isEmpty { throw ConfigIssue(path: c.codingPath + [CodingKeys.edits], what: "needs at least one edit") }
         scores = try c.decodeIfPresent(ScoresConfig.self, forKey: .scores) ?? ScoresConfig()
+        if !scores.metricsGiven {
+            let (hasCLIP, hasArcFace, hasSource) = (models.clip != nil, models.arcface != nil, !(scores.sourceText ?? "").isEmpty)
+            scores.metrics = Metric.allCases.filter { m in
+                switch m {
+                case .clipSimilarity: return hasCLIP
+                case .directionalCLIP: return hasCLIP && hasSource
+                case .identity: return hasArcFace
+                case .latentL2: return true
+                }
+            }
+        }
         output = try c.decode(OutputConfig.self, forKey: .output)
         runtime = try c.decodeIfPresent(RuntimeConfig.self, forKey: .runtime) ?? RuntimeConfig()
         regression = try c.decodeIfPresent(RegressionConfig.self, forKey: .regression)
@@ -128,6 +139,7 @@ extension ScoresConfig: Decodable {
                 if !metrics.contains(m) { metrics.append(m) }
             }
             self.metrics = metrics
+            metricsGiven = true
         }
         sourceText = try c.decodeIfPresent(String.self, forKey: .sourceText)
     }

@@ -75,9 +75,13 @@ public enum Metric: String, Sendable, CaseIterable, Equatable {
 }
 
 public struct ScoresConfig: Sendable, Equatable {
-    public var metrics: [Metric] = [.clipSimilarity, .latentL2]
+    /// Default: every score the configured models allow (CLIP scores with models.clip,
+    /// directional CLIP also with source_text, identity with models.arcface, latent L2).
+    public var metrics: [Metric] = [.latentL2]
     /// The text the source images show ("face", "dog"), for directional CLIP.
     public var sourceText: String?
+    /// The file listed the metrics (else they are the default above).
+    var metricsGiven = false
 }
 
 public struct OutputConfig: Sendable, Equatable {
@@ -92,7 +96,8 @@ public struct OutputConfig: Sendable, Equatable {
 
 public struct RuntimeConfig: Sendable, Equatable {
     public enum Noise: String, Sendable, CaseIterable { case buffers, seeded }
-    /// Samples per model call.
+    /// Samples per queue item. Models still run one sample at a time (see `perSample`), so
+    /// outputs are bit-identical for any batch size; larger batches only amortise hand-offs.
     public var batchSize = 4
     /// Batches each queue between two stages holds before its producer waits.
     public var queueDepth = 2

@@ -34,18 +34,19 @@ public enum DemoAssets {
         var written: [String] = []
         func path(_ name: String) -> String { written.append(dir + "/" + name); return dir + "/" + name }
 
-        var gdict = generatorStateDict(seed: seed)
-        let g0 = try Generator.load(from: gdict, prefix: "", source: "demo generator")
-        let avg = CodeSampler.meanW(g0)
-        gdict.insert("latent_avg", StoredTensor(avg))
-        let generator = try Generator.load(from: gdict, prefix: "", source: "demo generator")
+        let gdict = generatorStateDict(seed: seed)
+        let avg = CodeSampler.meanW(try Generator.load(from: gdict, prefix: "", source: "demo generator"))
+        var full = StateDict(source: "demo generator")
+        for name in gdict.names { full.insert("g_ema." + name, gdict.stored(name)!) }
+        full.insert("latent_avg", StoredTensor(avg))
+        let generator = try Generator.load(from: full, prefix: "g_ema.", source: "demo generator")
         var gTensors: [String: Tensor] = [:]
-        for name in gdict.names { gTensors[name == "latent_avg" ? name : "g_ema." + name] = gdict.tensors[name]! }
+        for name in full.names { gTensors[name] = full.tensors[name]! }
         try Safetensors.write(gTensors, metadata: ["format": "rosinality generator (demo, seeded random weights)"], to: path("generator.safetensors"))
 
         for (stem, mseed) in mappers {
             var t = cfclipMapperTensors(dim: generatorConfig.styleDim, nLatent: generatorConfig.nLatent, seed: mseed)
-            for name in gdict.names where name != "latent_avg" { t["decoder." + name] = gdict.tensors[name]! }
+            for name in gdict.names { t["decoder." + name] = gdict.tensors[name]! }
             try Safetensors.write(t, metadata: ["format": "CF-CLIP mapper (demo, seeded random weights)"], to: path(stem + ".safetensors"))
         }
         var clip: [String: Tensor] = [:]

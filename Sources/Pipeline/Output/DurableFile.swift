@@ -8,15 +8,18 @@ import Glibc
 /// and its folder fsynced: a reader (or a rerun after a crash) sees the whole file or none.
 final class DurableFile {
     let path: String
-    var temporary: String { path + ".tmp" }
+    let temporary: String
     private var fd: Int32
     private var hash = SHA256()
     private(set) var bytes = 0
 
-    init(path: String) throws {
+    /// `shared`: a file several processes may write at once (the manifest, the summary, when
+    /// parts share a folder), so the temporary name carries the process id.
+    init(path: String, shared: Bool = false) throws {
         self.path = path
-        fd = open(path + ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw PipelineError.output(folder: Self.folder(path), what: "cannot create \(path).tmp: \(Self.lastError())") }
+        temporary = shared ? path + ".\(getpid()).tmp" : path + ".tmp"
+        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw PipelineError.output(folder: Self.folder(path), what: "cannot create \(temporary): \(Self.lastError())") }
     }
 
     deinit { if fd >= 0 { close(fd); unlink(temporary) } }
@@ -53,8 +56,8 @@ final class DurableFile {
 
     /// Writes `data` durably in one go.
     @discardableResult
-    static func write(_ data: [UInt8], to path: String) throws -> FileRecord {
-        let f = try DurableFile(path: path)
+    static func write(_ data: [UInt8], to path: String, shared: Bool = false) throws -> FileRecord {
+        let f = try DurableFile(path: path, shared: shared)
         try f.write(data)
         return try f.commit()
     }

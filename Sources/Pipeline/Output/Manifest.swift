@@ -25,8 +25,11 @@ public struct Manifest: Sendable {
         ])
     }
 
+    /// Idempotent: parts of one job write the same bytes, and an unchanged file is left alone.
     public func write(to layout: OutputLayout) throws {
-        try DurableFile.write(Array((json.pretty(sortedKeys: true) + "\n").utf8), to: layout.manifest)
+        let bytes = Array((json.pretty(sortedKeys: true) + "\n").utf8)
+        if let old = FileManager.default.contents(atPath: layout.manifest), [UInt8](old) == bytes { return }
+        try DurableFile.write(bytes, to: layout.manifest, shared: true)
     }
 
     public static func read(_ layout: OutputLayout) throws -> Manifest {

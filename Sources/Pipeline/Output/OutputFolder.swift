@@ -53,7 +53,11 @@ public struct OutputFolder: Sendable {
             if isComplete(s, configHash: configHash, rows: plan.rows(of: s)) { done.insert(s) } else { removeShard(s) }
         }
         if partition.count == 1 {
-            for p in [layout.manifest, layout.summary, layout.report, layout.regression] { try? fm.removeItem(atPath: p + ".tmp") }
+            // stray `manifest.json.PID.tmp` and the like; with parts in one folder another
+            // part may be writing these right now, so then they are left alone
+            for name in (try? fm.contentsOfDirectory(atPath: layout.root)) ?? [] where name.hasSuffix(".tmp") {
+                try? fm.removeItem(atPath: layout.root + "/" + name)
+            }
         }
         return done
     }

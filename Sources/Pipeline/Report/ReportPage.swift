@@ -14,7 +14,7 @@ public enum ReportPage {
         var html = """
         <!doctype html><html><head><meta charset="utf-8"><title>cfclip-batch report</title>
         <style>body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse}
-        td,th{padding:4px 8px;border:1px solid #ccc;text-align:left;vertical-align:top}img{display:block;max-width:\(thumbnailSide)px}
+        td,th{padding:4px 8px;border:1px solid #ccc;text-align:left;vertical-align:top}img{display:block;width:160px;image-rendering:pixelated}
         .h{display:inline-block;margin:4px 12px 4px 0}code{font-size:90%}</style></head><body>
         <h1>cfclip-batch report</h1>
         <p>\(summary.samples) samples in \(summary.shardsDone) of \(summary.shardsTotal) shards; edits: \(edits.map { "<b>\(HTML.escape($0))</b>" }.joined(separator: ", ")).
@@ -41,7 +41,7 @@ public enum ReportPage {
             html += "<p>Slowest stage: <b>\(slowest)</b> (the stage to speed up or give more threads).</p>\n"
         }
         html += "</body></html>\n"
-        try DurableFile.write(Array(html.utf8), to: layout.report)
+        try DurableFile.write(Array(html.utf8), to: layout.report, shared: true)
     }
 
     static func grid(layout: OutputLayout, manifest: Manifest, edits: [String]) throws -> String {

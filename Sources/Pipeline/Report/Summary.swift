@@ -63,6 +63,6 @@ public struct Summary: Sendable {
     }
 
     public func write(to layout: OutputLayout) throws {
-        try DurableFile.write(Array((json.pretty(sortedKeys: true) + "\n").utf8), to: layout.summary)
+        try DurableFile.write(Array((json.pretty(sortedKeys: true) + "\n").utf8), to: layout.summary, shared: true)
     }
 }

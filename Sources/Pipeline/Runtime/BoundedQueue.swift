@@ -10,8 +10,11 @@ import Foundation
 public final class BoundedQueue<Element>: @unchecked Sendable {
     public let capacity: Int
     private let condition = NSCondition()
-    private var items: [Element] = []
+    /// Ring buffer; a slot is set back to nil when its item is taken, so a consumed batch
+    /// (and its tensors) is freed at once rather than when the slot is reused.
+    private var slots: [Element?]
     private var head = 0
+    private var stored = 0
     private var closed = false
     private var cancelled = false
     /// Most items ever held at once (for the back-pressure tests and the report).
@@ -20,9 +23,10 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     public init(capacity: Int) {
         precondition(capacity > 0, "queue capacity must be positive")
         self.capacity = capacity
+        slots = Array(repeating: nil, count: capacity)
     }
 
-    private var countLocked: Int { items.count - head }
+    private var countLocked: Int { stored }
 
     /// Adds an item, waiting while the queue is full. False when the queue was cancelled
     /// (the item is dropped) or already closed.
@@ -32,7 +36,8 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         defer { condition.unlock() }
         while countLocked >= capacity && !cancelled { condition.wait() }
         guard !cancelled, !closed else { return false }
-        items.append(item)
+        slots[(head + stored) % capacity] = item
+        stored += 1
         highWater = max(highWater, countLocked)
         condition.broadcast()
         return true
@@ -45,9 +50,10 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         defer { condition.unlock() }
         while countLocked == 0 && !closed && !cancelled { condition.wait() }
         guard !cancelled, countLocked > 0 else { return nil }
-        let item = items[head]
-        head += 1
-        if head > 64 && head * 2 > items.count { items.removeFirst(head); head = 0 }
+        let item = slots[head]!
+        slots[head] = nil
+        head = (head + 1) % capacity
+        stored -= 1
         condition.broadcast()
         return item
     }
@@ -64,8 +70,9 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     public func cancel() {
         condition.lock()
         cancelled = true
-        items.removeAll()
+        slots = Array(repeating: nil, count: capacity)
         head = 0
+        stored = 0
         condition.broadcast()
         condition.unlock()
     }

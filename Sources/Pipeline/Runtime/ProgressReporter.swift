@@ -8,7 +8,7 @@ import Glibc
 /// On a terminal one line is redrawn at most once a second; otherwise (logs, Slurm output)
 /// a plain line is printed at most every 10 seconds, plus a last one at the end.
 public final class ProgressReporter: Sendable {
-    struct State { var done = 0; var lastPrint = 0.0; var printed = false }
+    struct State { var done = 0; var lastPrint = 0.0; var printedFinal = false }
     let total: Int
     let skipped: Int
     let clock: StageClock
@@ -29,7 +29,7 @@ public final class ProgressReporter: Sendable {
             let interval = interactive ? 1.0 : 10.0
             guard enabled, now - s.lastPrint >= interval || s.done + skipped == total else { return nil }
             s.lastPrint = now
-            s.printed = true
+            s.printedFinal = s.done + skipped == total
             return text(done: s.done, now: now)
         }
         if let line { emit(line, final: false) }
@@ -38,11 +38,16 @@ public final class ProgressReporter: Sendable {
     /// The closing line (always printed when enabled, so short runs say what they did).
     public func finish() {
         guard enabled else { return }
-        let done = state.withLock { $0.done }
+        let (done, already) = state.withLock { s in
+            defer { s.printedFinal = true }
+            return (s.done, s.printedFinal)
+        }
+        if already { if interactive { emit("", final: true) } ; return }
         emit(text(done: done, now: StageClock.now()), final: true)
     }
 
     func text(done: Int, now: Double) -> String {
+        if done == 0 && skipped == total { return "cfclip-batch: all \(total) samples were already done" }
         let elapsed = max(now - start, 1e-6)
         let rate = Double(done) / elapsed * 60
         let left = total - skipped - done

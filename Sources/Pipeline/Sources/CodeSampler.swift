@@ -14,17 +14,17 @@ public struct CodeSampler {
     /// Index of the next code the stream would give.
     var position = 0
 
-    public init(generator: Generator, seed: UInt32, psi: Float, center: SampledSourceConfig.Center) throws {
+    public init(generator: Generator, seed: UInt32, psi: Float, center: SampledSourceConfig.Center, source: String = "the generator") throws {
         self.generator = generator; self.seed = seed; self.psi = psi
         random = RandomState(seed: seed)
         switch center {
         case .latentAvg:
             guard let avg = generator.latentAvg else {
-                throw PipelineError.input(file: "generator", what: "has no latent_avg to truncate toward; use center: mean")
+                throw PipelineError.input(file: source, what: "has no latent_avg to truncate toward; truncate toward the mean W instead (center: mean, or --center mean)")
             }
             // [D], or [1, D] / [L, D] in some files: the first row is the centre
             guard avg.count >= generator.config.styleDim else {
-                throw PipelineError.input(file: "generator", what: "latent_avg has \(avg.count) values, style_dim is \(generator.config.styleDim)")
+                throw PipelineError.input(file: source, what: "latent_avg has \(avg.count) values, style_dim is \(generator.config.styleDim)")
             }
             self.center = Tensor(shape: [generator.config.styleDim], values: Array(avg.scalars.prefix(generator.config.styleDim)))
         case .mean:
@@ -62,8 +62,8 @@ public final class SampledCodeSource: LatentSource {
     var sampler: CodeSampler
     public let count: Int
 
-    public init(config: SampledSourceConfig, generator: Generator) throws {
-        sampler = try CodeSampler(generator: generator, seed: config.seed, psi: config.truncation, center: config.center)
+    public init(config: SampledSourceConfig, generator: Generator, source: String) throws {
+        sampler = try CodeSampler(generator: generator, seed: config.seed, psi: config.truncation, center: config.center, source: source)
         count = config.count
     }
 

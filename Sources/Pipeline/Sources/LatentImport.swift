@@ -9,8 +9,7 @@ import Tensors
 /// checkpoint entry of rank 2 or 3, into an HDF5 `latents` dataset the pipeline reads.
 public enum LatentImport {
     public static func run(input: String, output: String, key: String? = nil, dataset: String = "latents") throws -> [Int] {
-        let dict: StateDict
-        do { dict = try StateDict.load(input) } catch { throw PipelineError.input(file: input, what: "\(error)") }
+        let dict = try ModelSet.wrap(input) { try StateDict.load(input) }
         let name: String
         if let key {
             guard dict.tensors[key] != nil else {
@@ -39,7 +38,7 @@ public enum LatentImport {
     public static func sampleCodes(generator path: String, seed: UInt32, count: Int, psi: Float,
                                    center: SampledSourceConfig.Center, wplus: Bool, output: String) throws -> [Int] {
         let g = try ModelSet.wrap(path) { try ModelSet.loadGenerator(path: path) }
-        var sampler = try CodeSampler(generator: g, seed: seed, psi: psi, center: center)
+        var sampler = try CodeSampler(generator: g, seed: seed, psi: psi, center: center, source: path)
         var values: [Float] = []
         var a = 0
         while a < count {

@@ -8,7 +8,9 @@ struct EditStage {
         let t0 = StageClock.now()
         var b = batch
         b.edited = try edits.map { e in
-            try e.mapper.edit(b.latents, textEmbedding: e.mapper.kind == .cfclip ? e.textEmbedding : nil, alpha: e.config.alpha)
+            try perSample(b.latents) { w in
+                try e.mapper.edit(w, textEmbedding: e.mapper.kind == .cfclip ? e.textEmbedding : nil, alpha: e.config.alpha)
+            }
         }
         b.charge("edit", since: t0)
         return b

@@ -36,7 +36,8 @@ struct EncodeStage {
         }
         var timings = batch.timings
         timings["encode", default: 0] += StageClock.now() - t0
-        return EncodedBatch(shard: batch.shard, rows: batch.rows, lastOfShard: batch.lastOfShard, timings: timings, samples: samples)
+        return EncodedBatch(shard: batch.shard, rows: batch.rows, lastOfShard: batch.lastOfShard,
+                            shardStarted: batch.shardStarted, timings: timings, samples: samples)
     }
 
     func encode(_ images: Tensor, _ i: Int) throws -> [UInt8] {

@@ -12,6 +12,7 @@ struct ReadStage {
         defer { output.close() }
         for shard in shards {
             let rows = plan.rows(of: shard)
+            let started = StageClock.now()
             for slab in alignedSlabs(rows, alignment: source.alignment, minimum: batchSize) {
                 let t0 = StageClock.now()
                 let codes: Tensor
@@ -24,7 +25,7 @@ struct ReadStage {
                 var a = slab.lowerBound
                 while a < slab.upperBound {
                     let b = min(a + batchSize, slab.upperBound)
-                    var batch = SampleBatch(shard: shard, rows: a..<b, lastOfShard: b == rows.upperBound,
+                    var batch = SampleBatch(shard: shard, rows: a..<b, lastOfShard: b == rows.upperBound, shardStarted: started,
                                             latents: codes.slice((a - slab.lowerBound)..<(b - slab.lowerBound)))
                     batch.timings["read"] = seconds * Double(b - a) / Double(slab.count)
                     if !output.push(batch) { return }

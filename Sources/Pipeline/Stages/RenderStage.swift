@@ -12,11 +12,19 @@ struct RenderStage {
     func callAsFunction(_ batch: SampleBatch) throws -> SampleBatch {
         let t0 = StageClock.now()
         var b = batch
-        let mode: NoiseMode = noise == .buffers ? .buffers : .seeded(b.rows.map { Self.sampleSeed(noiseSeed, index: $0) })
-        b.sourceImages = try generator.synthesize(b.latents, noise: mode)
-        b.editImages = try b.edited.map { try generator.synthesize($0, noise: mode) }
+        b.sourceImages = try render(b.latents, rows: b.rows)
+        b.editImages = try b.edited.map { try render($0, rows: b.rows) }
         b.charge("render", since: t0)
         return b
+    }
+
+    func render(_ w: Tensor, rows: Range<Int>) throws -> Tensor {
+        var i = rows.lowerBound
+        return try perSample(w) { one in
+            defer { i += 1 }
+            let mode: NoiseMode = noise == .buffers ? .buffers : .seeded([Self.sampleSeed(noiseSeed, index: i)])
+            return try generator.synthesize(one, noise: mode)
+        }
     }
 
     /// SplitMix64 of (seed, index): independent streams per sample.

@@ -9,6 +9,8 @@ struct SampleBatch: @unchecked Sendable {
     let rows: Range<Int>
     /// The shard is complete after this batch.
     let lastOfShard: Bool
+    /// When the reader started on this batch's shard (for the shard's wall time).
+    let shardStarted: Double
     /// Busy seconds of each stage on this batch, summed per shard by the writer.
     var timings: [String: Double] = [:]
 
@@ -32,6 +34,7 @@ struct EncodedBatch: Sendable {
     let shard: Int
     let rows: Range<Int>
     let lastOfShard: Bool
+    let shardStarted: Double
     var timings: [String: Double]
     let samples: [EncodedSample]
 }
@@ -41,4 +44,17 @@ struct EncodedBatch: Sendable {
 public func sampleKey(_ index: Int) -> String {
     let digits = String(index)
     return String(repeating: "0", count: max(0, 9 - digits.count)) + digits
+}
+
+/// `f` applied to each sample of a batch [n, ...] separately, results stacked.
+///
+/// Models run one sample at a time on purpose: BLAS kernels sum in an order that depends on
+/// the matrix shape (edge kernels for leftover rows), so a sample computed in a batch of 3
+/// can differ in the last bit from the same sample in a batch of 4, and then a pixel
+/// rounds the other way. One sample per call makes every output bit-identical whatever the
+/// batch size or partition; the batch stays the unit the queues move.
+func perSample(_ x: Tensor, _ f: (Tensor) throws -> Tensor) rethrows -> Tensor {
+    let n = x.shape[0]
+    if n == 1 { return try f(x) }
+    return Tensor.concatenate(try (0..<n).map { try f(x.slice($0..<($0 + 1))) })
 }

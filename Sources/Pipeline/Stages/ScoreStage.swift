@@ -13,14 +13,14 @@ struct ScoreStage {
         var b = batch
         let n = b.rows.count
         let wantsCLIP = metrics.contains(.clipSimilarity) || metrics.contains(.directionalCLIP)
-        let clipSource = wantsCLIP ? models.clipImages?.features(b.sourceImages!) : nil
-        let idSource = metrics.contains(.identity) ? try models.identity?.features(b.sourceImages!) : nil
+        let clipSource = wantsCLIP ? models.clipImages.map { c in perSample(b.sourceImages!, c.features) } : nil
+        let idSource = metrics.contains(.identity) ? try models.identity.map { id in try perSample(b.sourceImages!, id.features) } : nil
         b.scores = try models.edits.indices.map { e in
-            var perSample = [[String: Float]](repeating: [:], count: n)
-            func put(_ m: Metric, _ values: [Float]) { for i in 0..<n { perSample[i][m.rawValue] = values[i] } }
+            var table = [[String: Float]](repeating: [:], count: n)
+            func put(_ m: Metric, _ values: [Float]) { for i in 0..<n { table[i][m.rawValue] = values[i] } }
             let edit = models.edits[e]
             if wantsCLIP, let encoder = models.clipImages, let text = edit.textEmbedding {
-                let f = encoder.features(b.editImages[e])
+                let f = perSample(b.editImages[e], encoder.features)
                 if metrics.contains(.clipSimilarity) {
                     put(.clipSimilarity, CLIPSimilarity(textFeature: text).scores(imageFeatures: f))
                 }
@@ -30,10 +30,10 @@ struct ScoreStage {
                 }
             }
             if let id = models.identity, let fs = idSource {
-                put(.identity, id.scores(sourceFeatures: fs, editFeatures: try id.features(b.editImages[e])))
+                put(.identity, id.scores(sourceFeatures: fs, editFeatures: try perSample(b.editImages[e], id.features)))
             }
             if metrics.contains(.latentL2) { put(.latentL2, LatentDistance.meanSquared(b.latents, b.edited[e])) }
-            return perSample
+            return table
         }
         b.charge("score", since: t0)
         return b

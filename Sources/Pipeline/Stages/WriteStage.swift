@@ -24,7 +24,7 @@ final class WriteStage {
             sink = format == .tar ? try TarShardSink(layout: layout, shard: batch.shard) : try FolderShardSink(layout: layout, shard: batch.shard)
             lines = []
             timings = [:]
-            started = t0 - (batch.timings.values.reduce(0, +))
+            started = batch.shardStarted
         }
         for sample in batch.samples {
             try sink!.add(sample)

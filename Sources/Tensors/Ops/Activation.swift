@@ -36,3 +36,33 @@ public enum FusedLeakyReLU {
         }
     }
 }
+
+extension FusedLeakyReLU {
+    /// Gradients of `forward` from its output y (y >= 0 exactly where the pre-activation is):
+    /// dv = dy * gain * (y >= 0 ? 1 : slope); db = dv summed over every axis but `axis`.
+    public static func backward(_ dy: Tensor, output y: Tensor, axis: Int = 1, needBias: Bool) -> (dx: Tensor, db: Tensor?) {
+        let shape = y.shape
+        let channels = shape.count > axis ? shape[axis] : 1
+        let inner = shape.count > axis ? shape[(axis + 1)...].reduce(1, *) : 1
+        var dv = Tensor(uninitialized: shape)
+        var db = needBias ? [Float](repeating: 0, count: channels) : []
+        dy.withUnsafeBufferPointer { g in
+            y.withUnsafeBufferPointer { yp in
+                dv.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<o.count { o[i] = g[i] * gain * (yp[i] >= 0 ? 1 : slope) }
+                    if needBias { for i in 0..<o.count { db[(i / inner) % channels] += o[i] } }
+                }
+            }
+        }
+        return (dv, needBias ? Tensor(shape: [channels], values: db) : nil)
+    }
+
+    public static func forward(_ x: Var, bias: Var?, axis: Int = 1) -> Var {
+        let y = forward(x.value, bias: bias?.value, axis: axis)
+        return taped(y, x, bias) { dy in
+            let g = backward(dy, output: y, axis: axis, needBias: bias?.needsGrad ?? false)
+            if x.needsGrad { x.accumulate(g.dx) }
+            if let d = g.db, let bias { bias.accumulate(d) }
+        }
+    }
+}

@@ -45,3 +45,55 @@ public enum Attention {
         return out
     }
 }
+
+extension Attention {
+    /// Differentiable attention. The backward recomputes each head's softmax (cheap next to the
+    /// GEMMs) rather than keeping N * heads L x L matrices alive:
+    /// dV = P^T dO, dP = dO V^T, dS = P * (dP - rowsum(dP * P)), dQ = scale dS K, dK = scale dS^T Q.
+    public static func forward(qkv: Var, heads: Int, causal: Bool) -> Var {
+        let y = forward(qkv: qkv.value, heads: heads, causal: causal)
+        return taped(y, qkv) { dO in qkv.accumulate(backward(dO, qkv: qkv.value, heads: heads, causal: causal)) }
+    }
+
+    public static func backward(_ dO: Tensor, qkv: Tensor, heads: Int, causal: Bool) -> Tensor {
+        let (n, l, w3) = (qkv.shape[0], qkv.shape[1], qkv.shape[2])
+        let w = w3 / 3, d = w / heads
+        let scale = 1 / Float(d).squareRoot()
+        var dqkv = Tensor(zeros: qkv.shape)
+        qkv.withUnsafeBufferPointer { qp in
+            dO.withUnsafeBufferPointer { gp in
+                dqkv.withUnsafeMutableBufferPointer { dp in
+                    let p = UnsafeMutablePointer<Float>.allocate(capacity: l * l), dP = UnsafeMutablePointer<Float>.allocate(capacity: l * l)
+                    defer { p.deallocate(); dP.deallocate() }
+                    for b in 0..<n { for h in 0..<heads {
+                        let base = qp.baseAddress! + b * l * w3, dbase = dp.baseAddress! + b * l * w3
+                        let q = base + h * d, k = base + w + h * d, v = base + 2 * w + h * d
+                        let go = gp.baseAddress! + b * l * w + h * d
+                        BLAS.sgemm(transB: true, m: l, n: l, k: d, alpha: scale, a: q, lda: w3, b: k, ldb: w3, c: p, ldc: l)
+                        for i in 0..<l {
+                            let row = p + i * l, valid = causal ? i + 1 : l
+                            var mx = -Float.infinity
+                            for j in 0..<valid { mx = max(mx, row[j]) }
+                            var s: Float = 0
+                            for j in 0..<valid { row[j] = expf(row[j] - mx); s += row[j] }
+                            for j in 0..<valid { row[j] /= s }
+                            for j in valid..<l { row[j] = 0 }
+                        }
+                        // dV = P^T dO ; dP = dO V^T
+                        BLAS.sgemm(transA: true, m: l, n: d, k: l, a: p, lda: l, b: go, ldb: w, beta: 1, c: dbase + 2 * w + h * d, ldc: w3)
+                        BLAS.sgemm(transB: true, m: l, n: l, k: d, a: go, lda: w, b: v, ldb: w3, c: dP, ldc: l)
+                        for i in 0..<l {
+                            var dot: Float = 0
+                            for j in 0..<l { dot += dP[i * l + j] * p[i * l + j] }
+                            for j in 0..<l { dP[i * l + j] = p[i * l + j] * (dP[i * l + j] - dot) }
+                        }
+                        // dQ = scale dS K ; dK = scale dS^T Q
+                        BLAS.sgemm(m: l, n: d, k: l, alpha: scale, a: dP, lda: l, b: k, ldb: w3, beta: 1, c: dbase + h * d, ldc: w3)
+                        BLAS.sgemm(transA: true, m: l, n: d, k: l, alpha: scale, a: dP, lda: l, b: q, ldb: w3, beta: 1, c: dbase + w + h * d, ldc: w3)
+                    } }
+                }
+            }
+        }
+        return dqkv
+    }
+}

@@ -101,3 +101,38 @@ public func addChannelBias(_ x: inout Tensor, _ bias: Tensor, scale: Float = 1) 
         }
     }
 }
+
+extension Conv2D {
+    /// d out / d x: scale * W^T dy per sample (a GEMM into columns), then col2im.
+    public func inputGradient(_ dy: Tensor, weight: Tensor, scale: Float = 1, inputShape: [Int]) -> Tensor {
+        let (n, cin, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+        let (oh, ow) = (dy.shape[2], dy.shape[3]), k = cin * kh * kw, plane = oh * ow
+        var dx = Tensor(zeros: inputShape)
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
+        defer { col.deallocate() }
+        weight.withUnsafeBufferPointer { wp in
+            dy.withUnsafeBufferPointer { gp in
+                dx.withUnsafeMutableBufferPointer { xp in
+                    for b in 0..<n {
+                        BLAS.sgemm(transA: true, m: k, n: plane, k: cout, alpha: scale, a: wp.baseAddress!, lda: k,
+                                   b: gp.baseAddress! + b * cout * plane, ldb: plane, c: col, ldc: plane)
+                        let xin = xp.baseAddress! + b * cin * h * w
+                        for kr in 0..<k {
+                            let ci = kr / (kh * kw), ky = (kr / kw) % kh, kx = kr % kw
+                            for y in 0..<oh {
+                                let iy = y * stride + ky - padding
+                                if iy < 0 || iy >= h { continue }
+                                for x in 0..<ow {
+                                    let ix = x * stride + kx - padding
+                                    if ix >= 0 && ix < w { xin[(ci * h + iy) * w + ix] += col[kr * plane + y * ow + x] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

@@ -44,3 +44,33 @@ public enum Elementwise {
         }
     }
 }
+
+extension Elementwise {
+    /// Differentiable `scalePlanesInPlace` in both operands: y = x * s[n, c];
+    /// dx = dy * s[n, c] (the same kernel), ds[n, c] = sum over the plane of dy * x.
+    public static func scalePlanes(_ x: Var, by s: Var) -> Var {
+        var y = x.value
+        scalePlanesInPlace(&y, by: s.value)
+        return taped(y, x, s) { dy in
+            if x.needsGrad {
+                var dx = dy
+                scalePlanesInPlace(&dx, by: s.value)
+                x.accumulate(dx)
+            }
+            if s.needsGrad {
+                let planes = s.value.count, inner = x.value.count / max(planes, 1)
+                var ds = [Float](repeating: 0, count: planes)
+                dy.withUnsafeBufferPointer { g in
+                    x.value.withUnsafeBufferPointer { xp in
+                        for p in 0..<planes {
+                            var acc: Float = 0
+                            for i in (p * inner)..<((p + 1) * inner) { acc += g[i] * xp[i] }
+                            ds[p] = acc
+                        }
+                    }
+                }
+                s.accumulate(Tensor(shape: s.shape, values: ds))
+            }
+        }
+    }
+}

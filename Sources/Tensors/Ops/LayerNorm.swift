@@ -47,3 +47,62 @@ public enum QuickGELU {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension LayerNorm {
+    /// dx of `forward` for constant weight/bias: with xhat = (x - mean) * inv and g = dy * weight,
+    /// dx = inv * (g - mean(g) - xhat * mean(g * xhat)) per row.
+    public static func backward(_ dy: Tensor, x: Tensor, weight: Tensor, eps: Float = 1e-5) -> Tensor {
+        let d = x.shape.last ?? 1, rows = x.count / max(d, 1)
+        var dx = Tensor(uninitialized: x.shape)
+        let w = weight.scalars
+        x.withUnsafeBufferPointer { xp in
+            dy.withUnsafeBufferPointer { gp in
+                dx.withUnsafeMutableBufferPointer { op in
+                    var xhat = [Float](repeating: 0, count: d), g = [Float](repeating: 0, count: d)
+                    for r in 0..<rows {
+                        let row = xp.baseAddress! + r * d, grow = gp.baseAddress! + r * d
+                        var mean: Float = 0
+                        for i in 0..<d { mean += row[i] }
+                        mean /= Float(d)
+                        var v: Float = 0
+                        for i in 0..<d { let c = row[i] - mean; v += c * c }
+                        let inv = 1 / (v / Float(d) + eps).squareRoot()
+                        var mg: Float = 0, mgx: Float = 0
+                        for i in 0..<d { xhat[i] = (row[i] - mean) * inv; g[i] = grow[i] * w[i]; mg += g[i]; mgx += g[i] * xhat[i] }
+                        mg /= Float(d); mgx /= Float(d)
+                        for i in 0..<d { op[r * d + i] = inv * (g[i] - mg - xhat[i] * mgx) }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    public static func forward(_ x: Var, weight: Tensor, bias: Tensor, eps: Float = 1e-5) -> Var {
+        taped(forward(x.value, weight: weight, bias: bias, eps: eps), x) { dy in
+            x.accumulate(backward(dy, x: x.value, weight: weight, eps: eps))
+        }
+    }
+}
+
+extension QuickGELU {
+    /// d/dx [x sigmoid(a x)] = s + a x s (1 - s).
+    public static func forward(_ x: Var) -> Var {
+        var y = x.value
+        forwardInPlace(&y)
+        return taped(y, x) { dy in
+            var dx = Tensor(uninitialized: x.shape)
+            x.value.withUnsafeBufferPointer { xp in
+                dy.withUnsafeBufferPointer { gp in
+                    dx.withUnsafeMutableBufferPointer { o in
+                        for i in 0..<o.count {
+                            let v = xp[i], s = 1 / (1 + expf(-1.702 * v))
+                            o[i] = gp[i] * (s + 1.702 * v * s * (1 - s))
+                        }
+                    }
+                }
+            }
+            x.accumulate(dx)
+        }
+    }
+}

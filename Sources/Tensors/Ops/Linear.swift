@@ -23,3 +23,52 @@ public enum Linear {
         return out
     }
 }
+
+extension Linear {
+    /// Gradients of `forward`: dx = scale * dy W, dW = scale * dy^T x, db = biasScale * sum_rows dy.
+    public static func backward(_ dy: Tensor, x: Tensor, weight: Tensor, scale: Float = 1, biasScale: Float = 1,
+                                needX: Bool = true, needWeight: Bool = true, needBias: Bool = true) -> (dx: Tensor?, dW: Tensor?, db: Tensor?) {
+        let inF = weight.shape[1], outF = weight.shape[0], rows = x.count / max(inF, 1)
+        var dx: Tensor? = nil, dW: Tensor? = nil, db: Tensor? = nil
+        dy.withUnsafeBufferPointer { g in
+            if needX {
+                var t = Tensor(uninitialized: x.shape)
+                weight.withUnsafeBufferPointer { w in
+                    t.withUnsafeMutableBufferPointer { o in
+                        BLAS.sgemm(m: rows, n: inF, k: outF, alpha: scale, a: g.baseAddress!, lda: outF, b: w.baseAddress!, ldb: inF,
+                                   c: o.baseAddress!, ldc: inF)
+                    }
+                }
+                dx = t
+            }
+            if needWeight {
+                var t = Tensor(uninitialized: weight.shape)
+                x.withUnsafeBufferPointer { xp in
+                    t.withUnsafeMutableBufferPointer { o in
+                        BLAS.sgemm(transA: true, m: outF, n: inF, k: rows, alpha: scale, a: g.baseAddress!, lda: outF,
+                                   b: xp.baseAddress!, ldb: inF, c: o.baseAddress!, ldc: inF)
+                    }
+                }
+                dW = t
+            }
+            if needBias {
+                var s = [Float](repeating: 0, count: outF)
+                for r in 0..<rows { for o in 0..<outF { s[o] += g[r * outF + o] } }
+                db = Tensor(shape: [outF], values: s.map { $0 * biasScale })
+            }
+        }
+        return (dx, dW, db)
+    }
+
+    /// Differentiable `forward`; the weight and bias may be parameters or constants.
+    public static func forward(_ x: Var, weight: Var, bias: Var?, scale: Float = 1, biasScale: Float = 1) -> Var {
+        let y = forward(x.value, weight: weight.value, bias: bias?.value, scale: scale, biasScale: biasScale)
+        return taped(y, x, weight, bias) { dy in
+            let g = backward(dy, x: x.value, weight: weight.value, scale: scale, biasScale: biasScale,
+                             needX: x.needsGrad, needWeight: weight.needsGrad, needBias: bias?.needsGrad ?? false)
+            if let d = g.dx { x.accumulate(d) }
+            if let d = g.dW { weight.accumulate(d) }
+            if let d = g.db, let bias { bias.accumulate(d) }
+        }
+    }
+}

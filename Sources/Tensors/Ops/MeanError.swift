@@ -25,3 +25,21 @@ public enum MeanError {
         }
     }
 }
+
+extension MeanError {
+    /// Differentiable `nn.L1Loss()` of `a` against the constant target `b` (a scalar []):
+    /// d/da mean|a - b| = sign(a - b) / N, with sign(0) = 0 as PyTorch.
+    public static func absolute(_ a: Var, _ b: Tensor) -> Var {
+        let n = Float(max(a.value.count, 1))
+        return taped(Tensor(shape: [], values: [absolute(a.value, b)]), a) { g in
+            let k = g[flat: 0] / n
+            var da = a.value
+            da.withUnsafeMutableBufferPointer { p in
+                b.withUnsafeBufferPointer { q in
+                    for i in 0..<p.count { let d = p[i] - q[i]; p[i] = d > 0 ? k : (d < 0 ? -k : 0) }
+                }
+            }
+            a.accumulate(da)
+        }
+    }
+}

@@ -81,3 +81,27 @@ public enum L2Normalize {
         return y
     }
 }
+
+extension BatchNorm {
+    /// Gradient of the eval-mode affine with frozen statistics: dx = dy * scale[c] (the same
+    /// kernel with a zero shift).
+    public static func backward(_ dy: Tensor, scale: Tensor) -> Tensor {
+        forward(dy, scale: scale, shift: Tensor(zeros: scale.shape))
+    }
+
+    /// Differentiable `forward` with respect to `x`; scale and shift are constants.
+    public static func forward(_ x: Var, scale: Tensor, shift: Tensor) -> Var {
+        taped(forward(x.value, scale: scale, shift: shift), x) { dy in x.accumulate(backward(dy, scale: scale)) }
+    }
+}
+
+extension L2Normalize {
+    /// Differentiable `forward`. The value is this kernel's (double-accumulated norm, no
+    /// epsilon), so a taped embedding equals the inference one exactly; the gradient is
+    /// `Diff.l2Normalize`'s, dx = (dy - y (y . dy)) / ||x|| (its float norm differs from this
+    /// one by rounding only).
+    public static func forward(_ x: Var) -> Var {
+        let y = Diff.l2Normalize(x)
+        return taped(forward(x.value), y) { dy in y.accumulate(dy) }
+    }
+}

@@ -58,3 +58,67 @@ public enum Sigmoid {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension ReLU {
+    public static func forward(_ x: Tensor) -> Tensor {
+        var y = x
+        forwardInPlace(&y)
+        return y
+    }
+
+    /// dx = dy where the output is positive (the input is, exactly there), else 0.
+    public static func backward(_ dy: Tensor, output y: Tensor) -> Tensor {
+        var dx = dy
+        dx.withUnsafeMutableBufferPointer { g in y.withUnsafeBufferPointer { yp in for i in 0..<g.count where !(yp[i] > 0) { g[i] = 0 } } }
+        return dx
+    }
+
+    public static func forward(_ x: Var) -> Var {
+        let y = forward(x.value)
+        return taped(y, x) { dy in x.accumulate(backward(dy, output: y)) }
+    }
+}
+
+extension PReLU {
+    public static func forward(_ x: Tensor, slope: Tensor) -> Tensor {
+        var y = x
+        forwardInPlace(&y, slope: slope)
+        return y
+    }
+
+    /// Input gradient only (the slopes are frozen): dx = dy * (x > 0 ? 1 : a[c]).
+    public static func backward(_ dy: Tensor, input x: Tensor, slope: Tensor) -> Tensor {
+        let c = x.shape[1], inner = x.count / max(x.shape[0] * c, 1), a = slope.scalars
+        var dx = dy
+        dx.withUnsafeMutableBufferPointer { g in
+            x.withUnsafeBufferPointer { xp in
+                for i in 0..<g.count where !(xp[i] > 0) { g[i] *= a[(i / inner) % c] }
+            }
+        }
+        return dx
+    }
+
+    public static func forward(_ x: Var, slope: Tensor) -> Var {
+        taped(forward(x.value, slope: slope), x) { dy in x.accumulate(backward(dy, input: x.value, slope: slope)) }
+    }
+}
+
+extension Sigmoid {
+    public static func forward(_ x: Tensor) -> Tensor {
+        var y = x
+        forwardInPlace(&y)
+        return y
+    }
+
+    /// dx = dy * y * (1 - y), from the output.
+    public static func backward(_ dy: Tensor, output y: Tensor) -> Tensor {
+        var dx = dy
+        dx.withUnsafeMutableBufferPointer { g in y.withUnsafeBufferPointer { yp in for i in 0..<g.count { g[i] *= yp[i] * (1 - yp[i]) } } }
+        return dx
+    }
+
+    public static func forward(_ x: Var) -> Var {
+        let y = forward(x.value)
+        return taped(y, x) { dy in x.accumulate(backward(dy, output: y)) }
+    }
+}

@@ -171,3 +171,44 @@ public enum Resample {
             : apply(x, rows: .bicubic(in: h, out: height), cols: .bicubic(in: w, out: width))
     }
 }
+
+extension Resample {
+    /// The adjoint of `apply`: each output gradient flows back to the inputs its taps read,
+    /// weighted the same (dx = T^T dy per axis).
+    public static func applyTranspose(_ dy: Tensor, rows: AxisTaps, cols: AxisTaps) -> Tensor {
+        let (n, c, oh, ow) = (dy.shape[0], dy.shape[1], dy.shape[2], dy.shape[3])
+        let h = rows.inCount, w = cols.inCount
+        var dx = Tensor(zeros: [n, c, h, w])
+        dy.withUnsafeBufferPointer { gp in
+            dx.withUnsafeMutableBufferPointer { xp in
+                let g = SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), x = SendablePointer(xp.baseAddress!)
+                Parallel.for(n * c, costPerItem: (h * ow + oh * ow) * 4) { planes in
+                    let tmp = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
+                    defer { tmp.deallocate() }
+                    for p in planes {
+                        let gplane = g.p + p * oh * ow, xplane = x.p + p * h * w
+                        tmp.initialize(repeating: 0, count: h * ow)
+                        for o in 0..<oh {
+                            for t in rows.starts[o]..<rows.starts[o + 1] {
+                                let wt = rows.weights[t], trow = tmp + rows.indices[t] * ow, grow = gplane + o * ow
+                                for j in 0..<ow { trow[j] += wt * grow[j] }
+                            }
+                        }
+                        for y in 0..<h {
+                            let trow = tmp + y * ow, xrow = xplane + y * w
+                            for o in 0..<ow {
+                                let v = trow[o]
+                                for t in cols.starts[o]..<cols.starts[o + 1] { xrow[cols.indices[t]] += cols.weights[t] * v }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    public static func apply(_ x: Var, rows: AxisTaps, cols: AxisTaps) -> Var {
+        taped(apply(x.value, rows: rows, cols: cols), x) { dy in x.accumulate(applyTranspose(dy, rows: rows, cols: cols)) }
+    }
+}

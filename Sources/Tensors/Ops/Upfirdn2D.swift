@@ -108,3 +108,19 @@ public struct Upfirdn2D: Sendable {
         return Tensor(shape: [n, n], values: v.map { $0 / sum * gain })
     }
 }
+
+extension Upfirdn2D {
+    /// The adjoint (d input from d output). For a pure FIR (up = down = 1) it is the FIR with
+    /// the kernel reversed and the complementary padding (k - 1 - pad), which runs on the fast
+    /// separable path; other factors transpose the tap tables.
+    public func adjoint(_ dy: Tensor, inputHeight h: Int, inputWidth w: Int) -> Tensor {
+        let kh = kernel.shape[0], kw = kernel.shape[1]
+        if upX == 1, upY == 1, downX == 1, downY == 1, let (kr, kc) = separableFactors {
+            return FIR.apply(dy, rows: kr.reversed(), cols: kc.reversed(),
+                             padY: (kh - 1 - padY0, kh - 1 - padY1), padX: (kw - 1 - padX0, kw - 1 - padX1))
+        }
+        let (kr, kc) = separableFactors ?? (kernel.scalars, [1])
+        return Resample.applyTranspose(dy, rows: .upfirdn(in: h, kernel: kr, up: upY, down: downY, pad0: padY0, pad1: padY1),
+                                       cols: .upfirdn(in: w, kernel: kc, up: upX, down: downX, pad0: padX0, pad1: padX1))
+    }
+}

@@ -129,3 +129,33 @@ public enum Perspective {
         return grid
     }
 }
+
+extension Perspective {
+    /// Differentiable `warp`: each output gradient flows to the four corners it sampled, weighted
+    /// by the bilinear weights (times the mask when a fill blends it: d(v*m)/dx = w*m).
+    public static func warp(_ x: Var, coefficients c: [Float], fill: [Float]?) -> Var {
+        let y = warp(x.value, coefficients: c, fill: fill)
+        return taped(y, x) { dy in
+            let (n, ch, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+            let grid = samplingGrid(coefficients: c, width: w, height: h)
+            var dx = Tensor(zeros: x.shape)
+            dy.withUnsafeBufferPointer { gp in
+                dx.withUnsafeMutableBufferPointer { xp in
+                    let gs = SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), ds = SendablePointer(xp.baseAddress!)
+                    // planes are independent: each scatters only into its own gradient plane
+                    Parallel.for(n * ch, costPerItem: h * w * 12) { planes in for p in planes {
+                        let g = gs.p + p * h * w, d = ds.p + p * h * w
+                        for i in 0..<(h * w) {
+                            let s = grid[i]
+                            let mask = fill == nil ? 1 : s.weights.0 + s.weights.1 + s.weights.2 + s.weights.3
+                            let v = g[i] * mask
+                            d[s.offsets.0] += v * s.weights.0; d[s.offsets.1] += v * s.weights.1
+                            d[s.offsets.2] += v * s.weights.2; d[s.offsets.3] += v * s.weights.3
+                        }
+                    } }
+                }
+            }
+            x.accumulate(dx)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Checkpoints
+import Foundation
+import Yams
+
+/// `cfclip train CONFIG.yaml`: everything a run needs, with the CF-CLIP coach's defaults.
+/// Unknown keys are refused (a typo must not silently fall back to a default).
+public struct TrainingConfig: Codable, Sendable, Equatable {
+    public struct Models: Codable, Sendable, Equatable {
+        /// rosinality StyleGAN2 `.pt` (`g_ema` + `latent_avg`) or a mapper checkpoint embedding `decoder.*`.
+        public var generator: String
+        public var clip: String
+        public var vocabulary: String
+        public var arcface: String? = nil
+        public var vgg: String? = nil
+        /// Head counts of reduced CLIP models (the released ones follow width / 64).
+        public var clipVisionHeads: Int? = nil
+        public var clipTextHeads: Int? = nil
+        /// ArcFace stage table for reduced backbones: units per stage.
+        public var arcfaceStages: [Int]? = nil
+        /// Start from an existing mapper instead of the reference's random initialisation.
+        public var initMapper: String? = nil
+
+        public init(generator: String, clip: String, vocabulary: String, arcface: String? = nil, vgg: String? = nil,
+                    clipVisionHeads: Int? = nil, clipTextHeads: Int? = nil, arcfaceStages: [Int]? = nil, initMapper: String? = nil) {
+            self.generator = generator; self.clip = clip; self.vocabulary = vocabulary; self.arcface = arcface; self.vgg = vgg
+            self.clipVisionHeads = clipVisionHeads; self.clipTextHeads = clipTextHeads
+            self.arcfaceStages = arcfaceStages; self.initMapper = initMapper
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case generator, clip, vocabulary, arcface, vgg, clipVisionHeads = "clip_vision_heads"
+            case clipTextHeads = "clip_text_heads", arcfaceStages = "arcface_stages", initMapper = "init_mapper"
+        }
+    }
+
+    public var models: Models
+    /// HDF5 file with dataset `latents` ([N, L, D] W+ or [N, D] W codes).
+    public var latents: String
+    public var description: String
+    public var sourceText: String = "face"
+    public var loss: CLIPLossKind = .nce
+    public var weights = LossWeights()
+    public var optimizer: String = "ranger"
+    public var learningRate: Float = 0.5
+    public var batchSize = 2
+    public var maxSteps = 50_000
+    /// Perspective views per step for CLIP-NCE (0: no augmentation).
+    public var augmentations = 8
+    public var distortionScale: Float = 0.5
+    public var seed: UInt32 = 0
+    public var saveInterval = 5000
+    public var imageInterval = 500
+    public var logInterval = 50
+    public var output: String = "runs/train"
+    public var threads: Int? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case models, latents, description, sourceText = "source_text", loss, weights, optimizer
+        case learningRate = "learning_rate", batchSize = "batch_size", maxSteps = "max_steps", augmentations
+        case distortionScale = "distortion_scale", seed, saveInterval = "save_interval", imageInterval = "image_interval"
+        case logInterval = "log_interval", output, threads
+    }
+
+    public init(models: Models, latents: String, description: String) {
+        self.models = models; self.latents = latents; self.description = description
+    }
+
+    /// Missing keys take the coach's defaults (synthesised Decodable would require every key).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        models = try c.decode(Models.self, forKey: .models)
+        latents = try c.decode(String.self, forKey: .latents)
+        description = try c.decode(String.self, forKey: .description)
+        func opt<T: Decodable>(_ k: CodingKeys, _ d: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? d }
+        sourceText = try opt(.sourceText, sourceText); loss = try opt(.loss, loss); weights = try opt(.weights, weights)
+        optimizer = try opt(.optimizer, optimizer); learningRate = try opt(.learningRate, learningRate)
+        batchSize = try opt(.batchSize, batchSize); maxSteps = try opt(.maxSteps, maxSteps)
+        augmentations = try opt(.augmentations, augmentations); distortionScale = try opt(.distortionScale, distortionScale)
+        seed = try opt(.seed, seed); saveInterval = try opt(.saveInterval, saveInterval)
+        imageInterval = try opt(.imageInterval, imageInterval); logInterval = try opt(.logInterval, logInterval)
+        output = try opt(.output, output); threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        guard ["ranger", "adam"].contains(optimizer) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.optimizer], debugDescription: "expected ranger or adam, found \(optimizer)"))
+        }
+    }
+
+    public static func load(path: String) throws -> TrainingConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw TrainingError.config(path, "cannot read the file")
+        }
+        let node: Node
+        do { node = try Yams.compose(yaml: text) ?? Node.mapping([:]) } catch { throw TrainingError.config(path, "not YAML: \(error)") }
+        try checkKeys(node, allowed: Self.allowedKeys, path: "", file: path)
+        do { return try YAMLDecoder().decode(TrainingConfig.self, from: text) } catch let e as DecodingError {
+            throw TrainingError.config(path, describe(e))
+        }
+    }
+
+    static let allowedKeys: [String: Set<String>] = [
+        "": ["models", "latents", "description", "source_text", "loss", "weights", "optimizer", "learning_rate", "batch_size",
+             "max_steps", "augmentations", "distortion_scale", "seed", "save_interval", "image_interval", "log_interval", "output", "threads"],
+        "models": ["generator", "clip", "vocabulary", "arcface", "vgg", "clip_vision_heads", "clip_text_heads", "arcface_stages", "init_mapper"],
+        "weights": ["id", "perceptual", "latent_l2", "clip"],
+    ]
+
+    static func checkKeys(_ node: Node, allowed: [String: Set<String>], path: String, file: String) throws {
+        guard case let .mapping(map) = node else { return }
+        for (k, v) in map {
+            guard let key = k.string else { continue }
+            let full = path.isEmpty ? key : path + "." + key
+            guard allowed[path]?.contains(key) ?? true else { throw TrainingError.config(file, "\(full): unknown key") }
+            if allowed[full] != nil { try checkKeys(v, allowed: allowed, path: full, file: file) }
+        }
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        func at(_ c: [CodingKey]) -> String { c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+        switch e {
+        case let .typeMismatch(t, c): return "\(at(c.codingPath)): expected \(t)"
+        case let .valueNotFound(t, c): return "\(at(c.codingPath)): missing \(t)"
+        case let .keyNotFound(k, c): return "\(at(c.codingPath + [k])): required key missing"
+        case let .dataCorrupted(c): return "\(at(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "\(e)"
+        }
+    }
+
+    /// A stable hash of the settings that change the result (resume refuses a different one).
+    public var fingerprint: String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        var c = self
+        c.maxSteps = 0; c.saveInterval = 0; c.imageInterval = 0; c.logInterval = 0; c.output = ""; c.threads = nil
+        var h = SHA256()
+        h.update(Array((try? enc.encode(c)) ?? Data()))
+        return h.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension LossWeights {
+    enum CodingKeys: String, CodingKey { case id, perceptual, latentL2 = "latent_l2", clip }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decodeIfPresent(Float.self, forKey: .id) ?? 0.2,
+                  perceptual: try c.decodeIfPresent(Float.self, forKey: .perceptual) ?? 0,
+                  latentL2: try c.decodeIfPresent(Float.self, forKey: .latentL2) ?? 0.8,
+                  clip: try c.decodeIfPresent(Float.self, forKey: .clip) ?? 0.3)
+    }
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case config(String, String)
+    case data(String, String)
+    case resume(String, String)
+
+    public var description: String {
+        switch self {
+        case let .config(f, w): return "\(f): \(w)"
+        case let .data(f, w): return "\(f): \(w)"
+        case let .resume(f, w): return "\(f): cannot resume: \(w)"
+        }
+    }
+}

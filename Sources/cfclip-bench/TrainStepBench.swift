@@ -1,0 +1,47 @@
+import ArgumentParser
+import Checkpoints
+import Foundation
+import Models
+import Tensors
+import Training
+
+/// One full-size CF-CLIP training step (batch 2, CLIP-NCE on 8 perspective views, latent L2,
+/// ArcFace identity) with seeded random weights: generator, CLIP ViT-B/32, IR-SE50, mapper.
+struct TrainStepBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train-step",
+        abstract: "Seconds per training step at batch 2 and peak RSS (full-size models, random weights).")
+    @Option(help: "Generator resolution: 1024 (FFHQ) or 512 (AFHQ).") var size = 1024
+    @Option(help: "Latents per step.") var batch = 2
+    @Option(help: "Perspective views for CLIP-NCE.") var views = 8
+    @Option(help: "Timed steps after one warm-up step.") var repeats = 1
+    @Option(help: "Threads (BLAS and loops).") var threads = 2
+    @Flag(help: "Print one flat JSON object.") var json = false
+
+    func run() throws {
+        Parallel.setThreads(threads)
+        let gcfg = GeneratorConfig.configF(size: size)
+        let g = try Generator.load(from: gcfg.randomStateDict(seed: 1), prefix: "", source: "random")
+        let clip = try CLIPModel.load(from: CLIPConfig.vitB32.randomStateDict(seed: 2), source: "random")
+        let arc = BackboneConfig.irse(numLayers: 50)
+        let idLoss = IDLoss(facenet: try Backbone.load(from: arc.randomStateDict(seed: 3), source: "random"))
+        let e = clip.embedDim
+        let text = l2Normalized(Tensor(shape: [79, e], values: SeededNoise.gaussian(count: 79 * e, seed: 4)))
+        let text2 = l2Normalized(Tensor(shape: [79, e], values: SeededNoise.gaussian(count: 79 * e, seed: 5)))
+        let models = TrainingModels(generator: g, clip: clip, textEmbedding: Tensor(shape: [e], values: SeededNoise.gaussian(count: e, seed: 6)),
+                                    sourceText: text, targetText: text2, idLoss: idLoss)
+        var rng = RandomState(seed: 7)
+        let mapper = try MapperInit.random(kind: .cfclip, dim: gcfg.styleDim, nLatent: gcfg.nLatent, rng: &rng)
+        let w = Tensor(shape: [batch, gcfg.nLatent, gcfg.styleDim], values: SeededNoise.gaussian(count: batch * gcfg.nLatent * gcfg.styleDim, seed: 8))
+        let step = TrainingStep(kind: .nce, weights: LossWeights(id: 0.2, perceptual: 0, latentL2: 0.8, clip: 0.3))
+        let warps = (0..<views).map { _ in PerspectiveAugment.sample(width: size, height: size, distortion: 0.5, rng: &rng) }
+        var best = Double.infinity
+        for i in 0...max(repeats, 1) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try step.run(mapper: mapper, w: w, models: models, warps: warps)
+            let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if i > 0 || repeats == 0 { best = min(best, t) }
+        }
+        printResults([("seconds_per_step", best), ("batch", Double(batch)), ("views", Double(views)), ("size", Double(size)),
+                      ("threads", Double(threads)), ("peak_rss_mb", peakRSSMegabytes())], json: json)
+    }
+}

@@ -1,0 +1,103 @@
+import Checkpoints
+import FixtureSupport
+import Foundation
+import Media
+import Models
+import Pipeline
+import Tensors
+import XCTest
+
+/// import-latents, sample-codes, and the sampled source.
+final class LatentToolsTests: XCTestCase {
+    /// A torch.save'd top-level float tensor [n, l, d], as StyleCLIP's test_faces.pt is stored:
+    /// data.pkl = _rebuild_tensor_v2(persistent storage, 0, size, stride, False, OrderedDict()).
+    static func torchTensorFile(_ values: [Float], shape: [Int]) -> [UInt8] {
+        var p: [UInt8] = [0x80, 0x02]
+        func global(_ module: String, _ name: String) { p += [UInt8(ascii: "c")] + Array("\(module)\n\(name)\n".utf8) }
+        func string(_ s: String) { let b = Array(s.utf8); p += [UInt8(ascii: "X")] + le32(b.count) + b }
+        func int(_ v: Int) { p += [UInt8(ascii: "J")] + le32(v) }
+        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        global("torch._utils", "_rebuild_tensor_v2")
+        p.append(UInt8(ascii: "("))
+        p.append(UInt8(ascii: "(")); string("storage"); global("torch", "FloatStorage"); string("0"); string("cpu"); int(values.count)
+        p += [UInt8(ascii: "t"), UInt8(ascii: "Q")]
+        int(0)
+        p.append(UInt8(ascii: "(")); shape.forEach(int); p.append(UInt8(ascii: "t"))
+        p.append(UInt8(ascii: "(")); Shape.strides(shape).forEach(int); p.append(UInt8(ascii: "t"))
+        p.append(0x89)
+        global("collections", "OrderedDict"); p += [UInt8(ascii: ")"), UInt8(ascii: "R")]
+        p += [UInt8(ascii: "t"), UInt8(ascii: "R"), UInt8(ascii: ".")]
+        var data: [UInt8] = []
+        for v in values { data += le32(Int(v.bitPattern)) }
+        return StoredZip.make([("archive/data.pkl", p), ("archive/data/0", data), ("archive/version", Array("3\n".utf8))])
+    }
+
+    func testImportLatentsConvertsATopLevelTensor() throws {
+        let tmp = try TemporaryDirectory()
+        let values = PipelineFixture.latentValues(4 * 3 * 8)
+        let pt = try tmp.write("test_faces.pt", Self.torchTensorFile(values, shape: [4, 3, 8]))
+        let h5 = tmp.url.appendingPathComponent("faces.h5").path
+        XCTAssertEqual(try LatentImport.run(input: pt, output: h5), [4, 3, 8])
+        let file = try LatentFile(path: h5)
+        XCTAssertEqual(file.count, 4)
+        XCTAssertEqual(try file.read(0..<4, nLatent: 3).scalars, values)
+        let r = try CLI.run(["import-latents", tmp.url.appendingPathComponent("none.pt").path, h5])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.output.hasPrefix("error: ") && r.output.contains("none.pt"), r.output)
+    }
+
+    func testSampledCodesSkipAheadAndMatchTheCLI() throws {
+        let g = try ModelSet.loadGenerator(path: try PipelineFixture.model("stylegan2"))
+        var whole = try CodeSampler(generator: g, seed: 5, psi: 0.7, center: .latentAvg)
+        let all = whole.codes(0..<6)
+        var part = try CodeSampler(generator: g, seed: 5, psi: 0.7, center: .latentAvg)
+        XCTAssertEqual(part.codes(4..<6), all.slice(4..<6), "a part that starts at row 4 gets the same codes")
+        XCTAssertEqual(part.codes(1..<2), all.slice(1..<2), "going back restarts the stream")
+        // z of code 0 is the first style_dim values of RandomState(5).randn
+        var r = RandomState(seed: 5)
+        let z = Tensor(shape: [1, g.config.styleDim], values: (0..<g.config.styleDim).map { _ in Float(r.gaussian()) })
+        XCTAssertEqual(g.truncate(g.mapping(z), psi: 0.7, center: g.latentAvg!.reshaped([g.config.styleDim])), all.slice(0..<1))
+
+        let tmp = try TemporaryDirectory()
+        let h5 = tmp.url.appendingPathComponent("codes.h5").path
+        let cli = try CLI.run(["sample-codes", "--generator", try PipelineFixture.model("stylegan2"), "--count", "6", "--output", h5])
+        XCTAssertEqual(cli.status, 0, cli.output)
+        let (shape, values) = try HDF5File(reading: h5).readRows("latents", 0..<6)
+        XCTAssertEqual(shape, [6, g.config.styleDim])
+        XCTAssertEqual(values, all.scalars)
+    }
+}
+
+/// A stored (uncompressed) zip, as torch.save writes its archives.
+enum StoredZip {
+    static func make(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
+        var out: [UInt8] = [], central: [UInt8] = []
+        func u16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xff), UInt8(v >> 8 & 0xff)] }
+        func u32(_ v: Int, _ a: inout [UInt8]) { for i in 0..<4 { a.append(UInt8(v >> (8 * i) & 0xff)) } }
+        for (name, data) in entries {
+            let offset = out.count, crc = Int(crc32(data)), n = Array(name.utf8)
+            u32(0x0403_4b50, &out); u16(20, &out); u16(0, &out); u16(0, &out); u16(0, &out); u16(0, &out)
+            u32(crc, &out); u32(data.count, &out); u32(data.count, &out); u16(n.count, &out); u16(0, &out)
+            out += n + data
+            u32(0x0201_4b50, &central); u16(20, &central); u16(20, &central); u16(0, &central); u16(0, &central)
+            u16(0, &central); u16(0, &central); u32(crc, &central); u32(data.count, &central); u32(data.count, &central)
+            u16(n.count, &central); u16(0, &central); u16(0, &central); u16(0, &central); u16(0, &central)
+            u32(0, &central); u32(offset, &central)
+            central += n
+        }
+        let cd = out.count
+        out += central
+        u32(0x0605_4b50, &out); u16(0, &out); u16(0, &out); u16(entries.count, &out); u16(entries.count, &out)
+        u32(central.count, &out); u32(cd, &out); u16(0, &out)
+        return out
+    }
+
+    static func crc32(_ data: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xffff_ffff
+        for b in data {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}
