@@ -78,7 +78,7 @@ public final class Trainer {
         let target = min(last ?? config.maxSteps, config.maxSteps)
         let nLatent = models.generator.config.nLatent
         let logURL = out.appendingPathComponent("log.jsonl")
-        if !FileManager.default.fileExists(atPath: logURL.path) { FileManager.default.createFile(atPath: logURL.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logURL.path) { _ = FileManager.default.createFile(atPath: logURL.path, contents: nil) }
         let log = try FileHandle(forWritingTo: logURL)
         defer { try? log.close() }
         _ = try log.seekToEnd()

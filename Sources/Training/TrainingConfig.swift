@@ -91,9 +91,19 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         let node: Node
         do { node = try Yams.compose(yaml: text) ?? Node.mapping([:]) } catch { throw TrainingError.config(path, "not YAML: \(error)") }
         try checkKeys(node, allowed: Self.allowedKeys, path: "", file: path)
-        do { return try YAMLDecoder().decode(TrainingConfig.self, from: text) } catch let e as DecodingError {
+        var c: TrainingConfig
+        do { c = try YAMLDecoder().decode(TrainingConfig.self, from: text) } catch let e as DecodingError {
             throw TrainingError.config(path, describe(e))
         }
+        // relative paths are relative to the config file, as in pipeline files
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
+        c.models.generator = resolve(c.models.generator); c.models.clip = resolve(c.models.clip)
+        c.models.vocabulary = resolve(c.models.vocabulary)
+        c.models.arcface = c.models.arcface.map(resolve); c.models.vgg = c.models.vgg.map(resolve)
+        c.models.initMapper = c.models.initMapper.map(resolve)
+        c.latents = resolve(c.latents); c.output = resolve(c.output)
+        return c
     }
 
     static let allowedKeys: [String: Set<String>] = [

@@ -16,8 +16,13 @@ public enum CLI {
     }
 
     public static func run(_ args: [String], executable: String = "cfclip", environment: [String: String] = [:]) throws -> Result {
+        try runTool(try binary(executable), args, environment: environment)
+    }
+
+    /// Runs any program (e.g. /usr/bin/tar) and captures stdout and stderr together.
+    public static func runTool(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: try binary(executable))
+        p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }

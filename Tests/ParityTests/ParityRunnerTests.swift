@@ -48,4 +48,7 @@ final class ParityRunnerTests: XCTestCase {
 
 extension ParityRunnerTests {
     func testFormats() throws { try assertFolderPasses("formats") }
+    func testSampling() throws { try assertFolderPasses("sampling") }
+    /// One CF-CLIP training step: losses, NCE intermediates and every mapper gradient, 5 variants.
+    func testGrads() throws { try assertFolderPasses("grads") }
 }

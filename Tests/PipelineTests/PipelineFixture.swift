@@ -116,16 +116,8 @@ func outputBytes(_ root: String) throws -> [String: Data] {
 
 /// Runs a command-line tool and returns (status, stdout + stderr).
 func shell(_ tool: String, _ args: [String]) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
-    p.arguments = args
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let r = try CLI.runTool(tool, args)
+    return (r.status, r.output)
 }
 
 func json(_ path: String) throws -> [String: Any] {

@@ -91,3 +91,29 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThan(after, before - 0.05, "NCE \(before) -> \(after)")
     }
 }
+
+final class TrainingConfigTests: XCTestCase {
+    func write(_ text: String) throws -> (TemporaryDirectory, String) {
+        let tmp = try TemporaryDirectory()
+        let p = tmp.url.appendingPathComponent("train.yaml").path
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return (tmp, p)
+    }
+
+    func testDefaultsAndRelativePaths() throws {
+        let (tmp, p) = try write("models: {generator: g.pt, clip: c.pt, vocabulary: v.gz}\nlatents: l.h5\ndescription: elf ears\n")
+        let c = try TrainingConfig.load(path: p)
+        XCTAssertEqual(c.learningRate, 0.5); XCTAssertEqual(c.batchSize, 2); XCTAssertEqual(c.maxSteps, 50_000)
+        XCTAssertEqual(c.weights, LossWeights(id: 0.2, perceptual: 0, latentL2: 0.8, clip: 0.3))
+        XCTAssertEqual(c.optimizer, "ranger"); XCTAssertEqual(c.augmentations, 8); XCTAssertEqual(c.sourceText, "face")
+        XCTAssertEqual(c.latents, tmp.url.appendingPathComponent("l.h5").standardizedFileURL.path)
+    }
+
+    func testUnknownKeyAndWrongTypeNameTheirPath() throws {
+        let (t1, p) = try write("models: {generator: g.pt, clip: c.pt, vocabulary: v.gz, clipp: x}\nlatents: l.h5\ndescription: x\n")
+        XCTAssertThrowsError(try TrainingConfig.load(path: p)) { XCTAssertTrue("\($0)".contains("models.clipp: unknown key"), "\($0)") }
+        let (t2, q) = try write("models: {generator: g.pt, clip: c.pt, vocabulary: v.gz}\nlatents: l.h5\ndescription: x\nbatch_size: two\n")
+        XCTAssertThrowsError(try TrainingConfig.load(path: q)) { XCTAssertTrue("\($0)".contains("batch_size"), "\($0)") }
+        withExtendedLifetime((t1, t2)) {}
+    }
+}

@@ -20,15 +20,8 @@ extension VisionTransformer {
         let conv = Conv2D(stride: p, padding: 0)
         let patches = conv.forward(x.value, weight: conv1)
         let g2 = patches.shape[2] * patches.shape[3], l = g2 + 1
-        let pv = patches.scalars, ce = classEmbedding.scalars, pe = positionalEmbedding.scalars
-        let tokens = Tensor(shape: [n, l, w]) { t in
-            for b in 0..<n {
-                for c in 0..<w { t[(b * l) * w + c] = ce[c] + pe[c] }
-                for s in 0..<g2 { for c in 0..<w { t[(b * l + s + 1) * w + c] = pv[(b * w + c) * g2 + s] + pe[(s + 1) * w + c] } }
-            }
-        }
         let weight = conv1
-        let tok = taped(tokens, x) { dt in
+        let tok = taped(tokens(patches), x) { dt in
             // tokens 1... are the patches (channel-last) -> d patches [N, w, g, g] -> conv input grad
             let dv = dt.scalars
             let dpatch = Tensor(shape: patches.shape) { o in

@@ -29,21 +29,27 @@ public struct VisionTransformer: Sendable {
         proj = r.tensor("visual.proj", [w, embed])
     }
 
+    /// Patch features [N, w, g, g] -> tokens [N, g² + 1, w]: the class embedding first, then the
+    /// patches channel-last, plus the positional embedding.
+    func tokens(_ patches: Tensor) -> Tensor {
+        let n = patches.shape[0], w = width, g2 = patches.shape[2] * patches.shape[3], l = g2 + 1
+        let pv = patches.scalars, ce = classEmbedding.scalars, pe = positionalEmbedding.scalars
+        return Tensor(shape: [n, l, w]) { t in
+            for b in 0..<n {
+                for c in 0..<w { t[(b * l) * w + c] = ce[c] + pe[c] }
+                for s in 0..<g2 { for c in 0..<w { t[(b * l + s + 1) * w + c] = pv[(b * w + c) * g2 + s] + pe[(s + 1) * w + c] } }
+            }
+        }
+    }
+
     /// images [N, 3, R, R] (CLIP-normalised) -> features [N, embed]. `hook` gets `conv1`
     /// [N, w, g, g], `ln_pre` [N, L, w], `transformer.resblocks.i` [N, L, w], `ln_post` [N, w].
     public func callAsFunction(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) -> Tensor {
         let n = x.shape[0], w = width, p = patchSize
         let patches = Conv2D(stride: p, padding: 0).forward(x, weight: conv1)
         hook?("conv1", patches)
-        let g2 = patches.shape[2] * patches.shape[3], l = g2 + 1
-        let pv = patches.scalars, ce = classEmbedding.scalars, pe = positionalEmbedding.scalars
-        var tokens = Tensor(shape: [n, l, w]) { t in
-            for b in 0..<n {
-                for c in 0..<w { t[(b * l) * w + c] = ce[c] + pe[c] }
-                for s in 0..<g2 { for c in 0..<w { t[(b * l + s + 1) * w + c] = pv[(b * w + c) * g2 + s] + pe[(s + 1) * w + c] } }
-            }
-        }
-        tokens = LayerNorm.forward(tokens, weight: lnPre.weight, bias: lnPre.bias)
+        let l = patches.shape[2] * patches.shape[3] + 1
+        let tokens = LayerNorm.forward(self.tokens(patches), weight: lnPre.weight, bias: lnPre.bias)
         hook?("ln_pre", tokens)
         let h = transformer(tokens, causal: false) { i, t in hook?("transformer.resblocks.\(i)", t) }
         let hv = h.scalars
