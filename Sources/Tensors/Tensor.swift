@@ -158,8 +158,10 @@ extension Tensor: Equatable {
 enum MemoryPolicy {
     static let configured: Bool = {
         #if canImport(Glibc)
-        mallopt(M_MMAP_THRESHOLD, 1 << 30)
-        mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        // glibc caps M_MMAP_THRESHOLD at 32 MiB, so larger tensors would still be mmapped:
+        // serve every block from the heap instead, and never trim it.
+        mallopt(M_MMAP_MAX, 0)
+        mallopt(M_TRIM_THRESHOLD, Int32.max)
         #endif
         return true
     }()

@@ -239,83 +239,33 @@ extension ModulatedConv2D {
         return (dx, Tensor(shape: [b, cin], values: ds))
     }
 
-    /// d raw / d x̃ for the k x k, padding k/2 conv: scale * W^T draw, then col2im.
+    /// d raw / d x̃ for the k x k, padding k/2 conv: the convolution of `draw` with the weight's
+    /// in/out axes swapped and its kernel flipped (a forward conv with K = out*k*k, so the GEMM
+    /// stays efficient and nothing is scattered).
     func inputGradientSame(_ draw: Tensor, inputShape: [Int]) -> Tensor {
-        let (b, cin, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
-        let k = kernelSize, pad = k / 2, kdim = cin * k * k, p = h * w, cout = outChannels
-        var g = Tensor(zeros: inputShape)
-        let tileRows = max(1, min(h, columnBudget / max(kdim * w, 1)))
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: kdim * tileRows * w)
-        defer { col.deallocate() }
-        weight.withUnsafeBufferPointer { wp in
-            draw.withUnsafeBufferPointer { dp in
-                g.withUnsafeMutableBufferPointer { gp in
-                    for bi in 0..<b {
-                        var y0 = 0
-                        while y0 < h {
-                            let rows = min(tileRows, h - y0)
-                            BLAS.sgemm(transA: true, m: kdim, n: rows * w, k: cout, alpha: scale, a: wp.baseAddress!, lda: kdim,
-                                       b: dp.baseAddress! + bi * cout * p + y0 * w, ldb: p, c: col, ldc: rows * w)
-                            Col2Im.same(col, cin: cin, h: h, w: w, k: k, pad: pad, y0: y0, rows: rows, out: gp.baseAddress! + bi * cin * p)
-                            y0 += rows
-                        }
-                    }
-                }
-            }
-        }
-        return g
+        Conv2D(stride: 1, padding: kernelSize / 2, columnBudget: columnBudget)
+            .forward(draw, weight: swappedWeight(flipped: true), scale: scale)
     }
 
-    /// d raw / d x̃ for the stride-2 transposed conv + blur: the blur's adjoint, the gather that
-    /// undoes col2im, then scale * Wt^T dcols.
+    /// d raw / d x̃ for the stride-2 transposed conv + blur: the blur's adjoint, then a stride-2
+    /// k x k convolution with the in/out axes swapped (the adjoint of the transposed conv).
     func inputGradientTransposed(_ draw: Tensor, inputShape: [Int]) -> Tensor {
-        let (b, cin, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
-        let k = kernelSize, cout = outChannels, p = h * w, rowsK = cout * k * k
+        let (h, w) = (inputShape[2], inputShape[3]), k = kernelSize
         let (oh, ow) = (2 * h + k - 2, 2 * w + k - 2)
         let dfull = blur.map { $0.adjoint(draw, inputHeight: oh, inputWidth: ow) } ?? draw
-        var g = Tensor(zeros: inputShape)
-        let dcols = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * p)
-        defer { dcols.deallocate() }
-        transposedWeight!.withUnsafeBufferPointer { tw in
-            dfull.withUnsafeBufferPointer { fp in
-                g.withUnsafeMutableBufferPointer { gp in
-                    let dc = SendablePointer(dcols)
-                    for bi in 0..<b {
-                        let plane = SendablePointer(UnsafeMutablePointer(mutating: fp.baseAddress! + bi * cout * oh * ow))
-                        Parallel.for(cout, costPerItem: k * k * p) { range in
-                            for o in range { for ky in 0..<k { for kx in 0..<k {
-                                let dst = dc.p + ((o * k + ky) * k + kx) * p
-                                for y in 0..<h { let src = plane.p + o * oh * ow + (2 * y + ky) * ow + kx; for x in 0..<w { dst[y * w + x] = src[2 * x] } }
-                            } } }
-                        }
-                        BLAS.sgemm(transA: true, m: cin, n: p, k: rowsK, alpha: scale, a: tw.baseAddress!, lda: cin,
-                                   b: dcols, ldb: p, c: gp.baseAddress! + bi * cin * p, ldc: p)
-                    }
-                }
-            }
-        }
-        return g
+        return Conv2D(stride: 2, padding: 0, columnBudget: columnBudget).forward(dfull, weight: swappedWeight(flipped: false), scale: scale)
     }
-}
 
-extension Col2Im {
-    /// Adjoint of `ModulatedIm2Col.run` (stride 1): out[ci, y0 + r + ky - pad, x + kx - pad] += col[kr, r*w + x].
-    static func same(_ col: UnsafeMutablePointer<Float>, cin: Int, h: Int, w: Int, k: Int, pad: Int, y0: Int, rows: Int,
-                     out: UnsafeMutablePointer<Float>) {
-        let cs = SendablePointer(col), os = SendablePointer(out)
-        Parallel.for(cin, costPerItem: k * k * rows * w) { range in
-            for ci in range {
-                for ky in 0..<k { for kx in 0..<k {
-                    let src = cs.p + ((ci * k + ky) * k + kx) * rows * w
-                    let lo = max(0, pad - kx), hi = min(w, w + pad - kx)
-                    if hi <= lo { continue }
-                    for r in 0..<rows {
-                        let iy = y0 + r + ky - pad
-                        if iy < 0 || iy >= h { continue }
-                        let orow = os.p + (ci * h + iy) * w + kx - pad, srow = src + r * w
-                        for x in lo..<hi { orow[x] += srow[x] }
-                    }
-                } }
+    /// W [out, in, k, k] as [in, out, k, k], optionally rotated 180° in space.
+    func swappedWeight(flipped: Bool) -> Tensor {
+        let (o, i, k) = (outChannels, inChannels, kernelSize)
+        return weight.withUnsafeBufferPointer { w in
+            Tensor(shape: [i, o, k, k]) { t in
+                for oo in 0..<o { for ii in 0..<i { for ky in 0..<k { for kx in 0..<k {
+                    let src = ((oo * i + ii) * k + ky) * k + kx
+                    let (dy, dx) = flipped ? (k - 1 - ky, k - 1 - kx) : (ky, kx)
+                    t[((ii * o + oo) * k + dy) * k + dx] = w[src]
+                } } } }
             }
         }
     }
