@@ -20,6 +20,7 @@ public final class Var: @unchecked Sendable {
     public func accumulate(_ g: Tensor) {
         precondition(g.shape == value.shape || g.count == value.count, "gradient \(g.shape) for value \(value.shape)")
         guard var acc = grad else { grad = g.shape == value.shape ? g : g.reshaped(value.shape); return }
+        grad = nil   // `acc` is now the only reference: add in place instead of copying the buffer
         acc.withUnsafeMutableBufferPointer { a in g.withUnsafeBufferPointer { b in for i in 0..<a.count { a[i] += b[i] } } }
         grad = acc
     }
