@@ -1,9 +1,14 @@
 import CBLAS
 
-/// Thin wrappers over OpenBLAS: row-major single-precision GEMM/GEMV.
+/// Thin wrappers over OpenBLAS: row-major single-precision GEMM.
+///
+/// OpenBLAS runs single-threaded; `sgemm` splits large products into one block per
+/// `Parallel` thread itself. OpenBLAS's own workers busy-wait for about 0.1 s after every call,
+/// and on a 2-core machine that spinning thread took a core from the elementwise loops that
+/// follow each GEMM (the training step ran 15% slower). One thread pool for everything avoids it.
 public enum BLAS {
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(1) }
+    public static var threads: Int { Parallel.threads }
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
     /// C[M,N] = alpha * op(A) * op(B) + beta * C, row-major, with leading dimensions given.
@@ -18,6 +23,33 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
+        let parts = Parallel.threads
+        if parts > 1 && m * n * k >= 1 << 21 && max(m, n) >= 64 * parts && !Parallel.isBusy {
+            // split the longer side of C into blocks of whole 16-wide panels
+            let alongN = n >= m
+            let len = alongN ? n : m
+            let step = ((len + parts - 1) / parts + 15) / 16 * 16
+            let (ap, bp, cp) = (SendablePointer(UnsafeMutablePointer(mutating: a)), SendablePointer(UnsafeMutablePointer(mutating: b)), SendablePointer(c))
+            Parallel.for(parts, costPerItem: 1 << 20) { range in
+                for part in range {
+                    let lo = part * step, hi = min(len, lo + step)
+                    if lo >= hi { continue }
+                    if alongN {
+                        gemmBlock(transA, transB, m, hi - lo, k, alpha, ap.p, lda, bp.p + (transB ? lo * ldb : lo), ldb, beta, cp.p + lo, ldc)
+                    } else {
+                        gemmBlock(transA, transB, hi - lo, n, k, alpha, ap.p + (transA ? lo : lo * lda), lda, bp.p, ldb, beta, cp.p + lo * ldc, ldc)
+                    }
+                }
+            }
+            return
+        }
+        gemmBlock(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    @usableFromInline
+    static func gemmBlock(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                          _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                          _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

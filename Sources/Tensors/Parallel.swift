@@ -1,16 +1,18 @@
 import Dispatch
+import Synchronization
 
-/// Splits loops across the cores. The thread count is set once (from the config) and also
-/// sets OpenBLAS's thread count, so the two never oversubscribe the machine.
+/// Splits loops (and GEMMs, see `BLAS.sgemm`) across the cores. The thread count is set once,
+/// from the config; one pool serves both, so they never oversubscribe the machine.
 public enum Parallel {
     nonisolated(unsafe) public private(set) static var threads: Int = defaultThreads()
 
     static func defaultThreads() -> Int {
+        BLAS.setThreads(1)   // OpenBLAS stays single-threaded: BLAS.sgemm splits the work itself
         if let s = getenvString("CFCLIP_THREADS"), let n = Int(s), n > 0 { return n }
         return ProcessInfoCores.count
     }
 
-    /// Sets the number of worker threads for both `Parallel.for` and OpenBLAS.
+    /// Sets the number of worker threads for `Parallel.for` and the GEMMs.
     public static func setThreads(_ n: Int) {
         threads = max(1, n)
         BLAS.setThreads(threads)
@@ -24,6 +26,9 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
+        if isBusy { body(0..<count); return }   // nested: the cores are taken already
+        active.add(1, ordering: .relaxed)
+        defer { active.subtract(1, ordering: .relaxed) }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
@@ -32,6 +37,11 @@ public enum Parallel {
             }
         }
     }
+
+    /// Parallel regions running now (any thread). Loops that start while one runs (nested
+    /// in its chunks, or from another pipeline stage) run serially instead of oversubscribing.
+    private static let active = Atomic<Int>(0)
+    public static var isBusy: Bool { active.load(ordering: .relaxed) > 0 }
 }
 
 /// Carries a non-Sendable value into `concurrentPerform`; callers guarantee disjoint writes.

@@ -6,16 +6,22 @@ import Foundation
 public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    private let block: UnsafeMutableRawPointer
 
     public init(count: Int) {
         _ = MemoryPolicy.configured
         self.count = count
+        // malloc, then align by hand: memalign sizes its request above the block it will keep,
+        // so a freed tensor's block never fits the next tensor of the same size, and every
+        // other layer would fault in fresh pages (see MemoryPolicy).
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        guard let raw = malloc(bytes + 64) else { fatalError("out of memory allocating \(bytes) bytes") }
+        block = raw
+        let aligned = (Int(bitPattern: raw) + 63) & ~63
+        pointer = UnsafeMutableRawPointer(bitPattern: aligned)!.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { free(block) }
 
     @usableFromInline func copy() -> TensorStorage {
         let s = TensorStorage(count: count)

@@ -59,21 +59,25 @@ public struct TrainingStep: Sendable {
     public func run(mapper: MapperCheckpoint, w: Tensor, models m: TrainingModels, warps: [[Float]] = []) throws -> Result {
         let res = m.clip.visual.inputResolution
         let encoder = CLIPImageEncoder(model: m.clip)
-        let x = try m.generator.synthesize(w)
+        let prof = Profiler("training step")
+        defer { prof.report() }
+        let x = try prof.measure("render x") { try m.generator.synthesize(w) }
         let tape = Tape()
         let params = mapper.parameters(on: tape)
         let (wHat, tW) = try mapper.edit(Var(w), textEmbedding: Var(m.textEmbedding), params: params)
-        let xHat = try m.generator.synthesize(wHat)
+        let xHat = try prof.measure("render x_hat (taped)") { try m.generator.synthesize(wHat) }
+        // kept after the backward for the reference checks (the tape frees other intermediates' gradients)
+        xHat.retainGrad(); wHat.retainGrad(); tW?.retainGrad()
         func features(_ images: Var) -> Var {
             Diff.l2Normalize(m.clip.encodeImage(CLIPPreprocess.fromGenerator(images, resolution: res)))
         }
         var terms: [(Float, Var)] = [], parts: [(String, Float)] = []
         if weights.id > 0, let id = m.idLoss {
-            let v = try id.loss(xHat, x)
+            let v = try prof.measure("identity loss") { try id.loss(xHat, x) }
             terms.append((weights.id, v)); parts.append(("loss_id", v.value[flat: 0]))
         }
         if weights.perceptual > 0, let p = m.perceptual {
-            let v = try p.featureMatching(xHat, x)
+            let v = try prof.measure("perceptual loss") { try p.featureMatching(xHat, x) }
             terms.append((weights.perceptual, v)); parts.append(("loss_perc", v.value[flat: 0]))
         }
         if weights.latentL2 > 0 {
@@ -84,10 +88,13 @@ public struct TrainingStep: Sendable {
         switch kind {
         case .nce:
             // source renders repeated once per view, edited renders warped per view
-            let views = warps.isEmpty ? [xHat] : warps.map { Perspective.warp(xHat, coefficients: $0, fill: [0]) }
-            let src = encoder.features(Tensor.concatenate(Array(repeating: x, count: views.count)))
-            clipTerm = CLIPNCELoss().loss(sourceImage: Var(src), editedImage: features(Diff.concatenate(views)),
-                                          sourceText: m.sourceText, targetText: m.targetText)
+            let views = prof.measure("perspective views") {
+                warps.isEmpty ? [xHat] : warps.map { Perspective.warp(xHat, coefficients: $0, fill: [0]) }
+            }
+            // the source renders are not warped: encode each once, then repeat per view
+            let src = prof.measure("CLIP source features") { Tensor.concatenate(Array(repeating: encoder.features(x), count: views.count)) }
+            let edited = prof.measure("CLIP edited features (taped)") { features(Diff.concatenate(views)) }
+            clipTerm = CLIPNCELoss().loss(sourceImage: Var(src), editedImage: edited, sourceText: m.sourceText, targetText: m.targetText)
             parts.append(("loss_nce", clipTerm.value[flat: 0]))
         case .directional:
             clipTerm = DirectionalCLIPLoss().loss(sourceImage: Var(encoder.features(x)), editedImage: features(xHat),
@@ -103,7 +110,7 @@ public struct TrainingStep: Sendable {
         }
         terms.append((weights.clip, clipTerm))
         let loss = Diff.weightedSum(terms)
-        tape.backward(loss)
+        prof.measure("backward") { tape.backward(loss) }
         return Result(loss: loss.value[flat: 0], parts: parts, gradients: params.gradients, x: x, xHat: xHat.value,
                       gradXHat: xHat.grad, gradWHat: wHat.grad, gradTW: tW?.grad)
     }

@@ -37,10 +37,12 @@ struct TrainStepBench: ParsableCommand {
         var best = Double.infinity
         for i in 0...max(repeats, 1) {
             let t0 = DispatchTime.now().uptimeNanoseconds
+            Profiler.shared.report()
             _ = try step.run(mapper: mapper, w: w, models: models, warps: warps)
             let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             if i > 0 || repeats == 0 { best = min(best, t) }
         }
+        Profiler.shared.report()
         printResults([("seconds_per_step", best), ("batch", Double(batch)), ("views", Double(views)), ("size", Double(size)),
                       ("threads", Double(threads)), ("peak_rss_mb", peakRSSMegabytes())], json: json)
     }

@@ -59,6 +59,19 @@ final class BackwardTests: XCTestCase {
         }
     }
 
+    /// The backward frees each intermediate's gradient once its step has run (that memory serves
+    /// the next layer); leaves and `retainGrad` outputs keep theirs, and a second use still adds up.
+    func testBackwardFreesIntermediateGradients() {
+        let tape = Tape(), x = tape.parameter(s([2, 3], 1, 1))
+        let h = Diff.affine(x, scale: 2), kept = Diff.affine(h, scale: 3).retainGrad()
+        let loss = Diff.sum(Diff.add(kept, h))
+        tape.backward(loss)
+        XCTAssertNil(h.grad, "an intermediate's gradient is dropped after its step")
+        XCTAssertEqual(kept.grad?.scalars, [Float](repeating: 1, count: 6))
+        XCTAssertEqual(x.grad?.scalars, [Float](repeating: 8, count: 6), "d/dx (6x + 2x) through both uses of h")
+        XCTAssertEqual(tape.recordedSteps, 0)
+    }
+
     func testConstantsRecordNothing() {
         let x = Var(s([2, 3], 1, 1)), w = Var(s([4, 3], 2, 1))
         let y = Linear.forward(x, weight: w, bias: nil)

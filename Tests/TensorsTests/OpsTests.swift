@@ -109,6 +109,54 @@ final class UpfirdnSeparableTests: XCTestCase {
         // a kernel that is not rank one takes the direct path
         XCTAssertNil(Upfirdn2D(kernel: Tensor(shape: [2, 2], values: [1, 0, 0, 1])).separableFactors)
     }
+
+    /// The streaming FIR (ring of W-filtered rows) for every tap count it special-cases, with
+    /// negative, asymmetric and wider-than-the-plane pads, and planes narrower than the kernel.
+    func testFIREqualsDirect() {
+        for taps: [Float] in [[1, 3, 3, 1], [1, 2, 1], [1, 1], [2], [1, 4, 6, 4, 1]] {
+            let k = Upfirdn2D.makeKernel(taps)
+            for pad in [(1, 1), (2, 0), (0, 2), (-1, 2), (3, 3), (2, -1)] {
+                for shape in [[2, 2, 7, 9], [1, 1, 2, 3], [1, 2, 9, 1]] {
+                    let op = Upfirdn2D(kernel: k, pad: pad)
+                    let (oh, ow) = op.outputSize(height: shape[2], width: shape[3])
+                    if oh <= 0 || ow <= 0 { continue }
+                    let x = seeded(shape, seed: 41)
+                    assertClose(op(x), op.direct(x), atol: 1e-5)
+                }
+            }
+        }
+    }
+}
+
+final class BLASTests: XCTestCase {
+    /// `BLAS.sgemm` splits large products across the threads (along N, or M when taller):
+    /// every orientation, leading dimensions wider than the matrices, and beta.
+    func testSplitGEMMMatchesDefinition() {
+        XCTAssertGreaterThan(Parallel.threads, 1, "CI has 2 cores; the split is what this tests")
+        for (m, n, k) in [(300, 200, 70), (50, 1000, 64), (1000, 40, 80), (129, 129, 129), (7, 5, 3)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5
+                let a = seeded([(ta ? k : m) * lda], seed: 51), b = seeded([(tb ? n : k) * ldb], seed: 52)
+                let c0 = seeded([m * ldc], seed: 53)
+                var c = c0
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: ap.baseAddress!, lda: lda,
+                               b: bp.baseAddress!, ldb: ldb, beta: 0.25, c: cp.baseAddress!, ldc: ldc)
+                } } }
+                var worst: Float = 0
+                for i in 0..<m { for j in 0..<n {
+                    var acc: Double = 0
+                    for t in 0..<k {
+                        acc += Double(ta ? a[flat: t * lda + i] : a[flat: i * lda + t]) * Double(tb ? b[flat: j * ldb + t] : b[flat: t * ldb + j])
+                    }
+                    worst = max(worst, abs(Float(0.5 * acc) + 0.25 * c0[flat: i * ldc + j] - c[flat: i * ldc + j]))
+                } }
+                XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) k \(k) transA \(ta) transB \(tb)")
+                // padding columns of C are left alone
+                for i in 0..<m { for j in n..<ldc { XCTAssertEqual(c[flat: i * ldc + j], c0[flat: i * ldc + j]) } }
+            }
+        }
+    }
 }
 
 final class VectorMathTests: XCTestCase {

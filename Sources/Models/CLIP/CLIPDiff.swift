@@ -42,11 +42,12 @@ extension CLIPModel {
 }
 
 extension CLIPPreprocess {
-    /// Differentiable `fromGenerator`: (x+1)/2, bicubic (no antialias), CLIP mean/std.
+    /// Differentiable `fromGenerator`: bicubic (no antialias), then (x+1)/2 and the CLIP mean/std
+    /// as one per-channel affine (the taps sum to one, so the shift commutes with the resize and
+    /// nothing runs at the generator's resolution but the resize).
     public static func fromGenerator(_ x: Var, resolution: Int = 224) -> Var {
         let h = x.shape[2], w = x.shape[3]
-        let u = Diff.affine(x, scale: 0.5, shift: 0.5)
-        let r = Resample.apply(u, rows: .bicubic(in: h, out: resolution), cols: .bicubic(in: w, out: resolution))
-        return Diff.channelAffine(r, scale: std.map { 1 / $0 }, shift: zip(mean, std).map { -$0 / $1 })
+        let r = Resample.apply(x, rows: .bicubic(in: h, out: resolution), cols: .bicubic(in: w, out: resolution))
+        return Diff.channelAffine(r, scale: std.map { 0.5 / $0 }, shift: zip(mean, std).map { (0.5 - $0) / $1 })
     }
 }

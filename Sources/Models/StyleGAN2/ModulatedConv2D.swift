@@ -215,9 +215,9 @@ extension ModulatedConv2D {
     /// the conv input, G = d raw / d x̃ is a transposed convolution of `draw`; then dx = G ⊙ s
     /// and ds_i = Σ_p G_i,p x_i,p.
     func convolveBackward(_ draw: Tensor, x: Tensor, styles s: Tensor) -> (dx: Tensor, ds: Tensor) {
-        let g = upsample ? inputGradientTransposed(draw, inputShape: x.shape) : inputGradientSame(draw, inputShape: x.shape)
+        // one binding only: a second reference would make the in-place update below copy it
+        var dx = upsample ? inputGradientTransposed(draw, inputShape: x.shape) : inputGradientSame(draw, inputShape: x.shape)
         let (b, cin) = (x.shape[0], x.shape[1]), p = x.count / max(b * cin, 1)
-        var dx = g
         var ds = [Float](repeating: 0, count: b * cin)
         let sv = s.scalars
         x.withUnsafeBufferPointer { xp in

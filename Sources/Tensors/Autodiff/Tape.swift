@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reverse-mode autodiff. A `Var` is a tensor in a computation; one made by `tape.parameter`
 /// (or computed from one) belongs to the tape and collects a gradient. Ops on `Var`s compute
 /// their forward value with the same kernels as inference and, when an input belongs to a
@@ -16,6 +18,10 @@ public final class Var: @unchecked Sendable {
     public var shape: [Int] { value.shape }
     public var needsGrad: Bool { tape != nil }
 
+    /// Keep this intermediate's gradient after the backward (leaves always keep theirs).
+    public internal(set) var retainsGrad = false
+    @discardableResult public func retainGrad() -> Var { retainsGrad = true; return self }
+
     /// Adds `g` into this variable's gradient.
     public func accumulate(_ g: Tensor) {
         precondition(g.shape == value.shape || g.count == value.count, "gradient \(g.shape) for value \(value.shape)")
@@ -27,12 +33,18 @@ public final class Var: @unchecked Sendable {
 }
 
 public final class Tape: @unchecked Sendable {
-    private var steps: [() -> Void] = []
+    /// One recorded backward step: the op's output, its backward, and where it was recorded.
+    private struct Step {
+        var out: Var
+        var run: (Tensor) -> Void
+        var site: String
+    }
+    private var steps: [Step?] = []
 
     public init() {}
 
     /// A leaf whose gradient the caller wants.
-    public func parameter(_ t: Tensor) -> Var { Var(t, tape: self) }
+    public func parameter(_ t: Tensor) -> Var { Var(t, tape: self).retainGrad() }
 
     /// The tape shared by `inputs`, if any (ops combine constants with taped values).
     public static func of(_ inputs: Var?...) -> Tape? {
@@ -41,28 +53,37 @@ public final class Tape: @unchecked Sendable {
     }
 
     /// Records a backward step: `step(dOut)` runs with the output's gradient when one exists.
-    public func record(_ out: Var, _ step: @escaping (Tensor) -> Void) {
-        steps.append { [unowned out] in if let g = out.grad { step(g) } }
-        retained.append(out)
+    public func record(_ out: Var, file: StaticString = #fileID, line: UInt = #line, _ step: @escaping (Tensor) -> Void) {
+        steps.append(Step(out: out, run: step, site: Profiler.enabled ? "\(file):\(line)" : ""))
     }
-    private var retained: [Var] = []
 
     /// Seeds d(loss)/d(loss) = 1 (or `seed`) and runs every recorded step in reverse.
+    /// Each step is dropped once it has run, and so is its output's gradient (unless the
+    /// output asked to keep it, `retainGrad`): activations and gradients are freed layer by
+    /// layer, and the allocator hands the same, already-touched pages to the next layer.
     public func backward(_ loss: Var, seed: Tensor? = nil) {
         loss.accumulate(seed ?? Tensor(repeating: 1, shape: loss.shape))
-        for s in steps.reversed() { s() }
+        let profile = Profiler("backward")
+        for i in steps.indices.reversed() {
+            guard let step = steps[i] else { continue }
+            steps[i] = nil
+            guard let g = step.out.grad else { continue }
+            if !step.out.retainsGrad { step.out.grad = nil }
+            profile.measure(step.site) { step.run(g) }
+        }
         steps.removeAll()
-        retained.removeAll()
+        profile.report(slowestFirst: true)
     }
 
     public var recordedSteps: Int { steps.count }
 }
 
 /// Builds an op's output and records its backward when an input is taped.
-public func taped(_ value: Tensor, _ inputs: Var?..., backward: @escaping (Tensor) -> Void) -> Var {
+public func taped(_ value: Tensor, _ inputs: Var?..., file: StaticString = #fileID, line: UInt = #line,
+                  backward: @escaping (Tensor) -> Void) -> Var {
     var tape: Tape? = nil
     for v in inputs { if let t = v?.tape { tape = t; break } }
     let out = Var(value, tape: tape)
-    tape?.record(out, backward)
+    tape?.record(out, file: file, line: line, backward)
     return out
 }

@@ -1,6 +1,9 @@
-/// Separable FIR filtering without resampling (upfirdn2d with up = down = 1), written as
-/// shifted multiply-adds over whole rows so the inner loops are unit-stride and vectorise.
-/// StyleGAN2's blur after every upsampling conv runs here (4 taps per axis, pad (1, 1)).
+/// Separable FIR filtering without resampling (upfirdn2d with up = down = 1). StyleGAN2's blur
+/// after every upsampling conv runs here (4 taps per axis, pad (1, 1)), and so does its adjoint.
+///
+/// Each plane streams through once: input rows are filtered along W into a ring of `kh` rows,
+/// and each output row combines the ring's rows in one pass. Everything but the plane itself
+/// stays in L1, and every output element is written once.
 enum FIR {
     /// x [N, C, H, W] -> [N, C, H + padY0 + padY1 - kh + 1, W + padX0 + padX1 - kw + 1];
     /// `rows`/`cols` are the 1-D kernels (true convolution: applied flipped).
@@ -9,42 +12,81 @@ enum FIR {
         let oh = h + padY.0 + padY.1 - kr.count + 1, ow = w + padX.0 + padX.1 - kc.count + 1
         var out = Tensor(uninitialized: [n, c, max(oh, 0), max(ow, 0)])
         if out.count == 0 { return out }
-        let fr = Array(kr.reversed()), fc = Array(kc.reversed())
+        let fr = Array(kr.reversed()), fc = Array(kc.reversed()), kh = fr.count
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let s = SendablePointer(UnsafeMutablePointer(mutating: src.baseAddress!)), d = SendablePointer(dst.baseAddress!)
                 Parallel.for(n * c, costPerItem: (h * ow * fc.count + oh * ow * fr.count) * 2) { planes in
-                    let tmp = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
-                    defer { tmp.deallocate() }
+                    let ring = UnsafeMutablePointer<Float>.allocate(capacity: kh * ow)
+                    defer { ring.deallocate() }
+                    var taps = [(Float, UnsafePointer<Float>)]()
+                    taps.reserveCapacity(kh)
                     for p in planes {
                         let ip = s.p + p * h * w, op = d.p + p * oh * ow
-                        // along W: tmp[y, o] = sum_t fc[t] * x[y, o + t - padX0]
-                        for y in 0..<h {
-                            let row = ip + y * w, trow = tmp + y * ow
-                            trow.initialize(repeating: 0, count: ow)
-                            for t in 0..<fc.count {
-                                let shift = t - padX.0, k = fc[t]
-                                let lo = max(0, -shift), hi = min(ow, w - shift)
-                                if hi <= lo { continue }
-                                let srow = row + shift
-                                for o in lo..<hi { trow[o] += k * srow[o] }
-                            }
-                        }
-                        // along H: out[o, :] = sum_t fr[t] * tmp[o + t - padY0, :]
+                        var next = 0   // the next input row to filter along W
                         for o in 0..<oh {
-                            let orow = op + o * ow
-                            orow.initialize(repeating: 0, count: ow)
-                            for t in 0..<fr.count {
-                                let iy = o + t - padY.0
-                                if iy < 0 || iy >= h { continue }
-                                let k = fr[t], trow = tmp + iy * ow
-                                for j in 0..<ow { orow[j] += k * trow[j] }
+                            // out[o, :] = sum_t fr[t] * tmp[o + t - padY0, :], tmp = x filtered along W
+                            let last = min(h - 1, o + kh - 1 - padY.0)
+                            while next <= last {
+                                filterRow(ip + next * w, w: w, into: ring + (next % kh) * ow, ow: ow, taps: fc, pad: padX.0)
+                                next += 1
                             }
+                            taps.removeAll(keepingCapacity: true)
+                            for t in 0..<kh {
+                                let iy = o + t - padY.0
+                                if iy >= 0 && iy < h { taps.append((fr[t], UnsafePointer(ring + (iy % kh) * ow))) }
+                            }
+                            combine(taps, into: op + o * ow, count: ow)
                         }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// out[o] = sum_t k[t] * row[o + t - pad] (zero outside the row).
+    @inline(__always)
+    static func filterRow(_ row: UnsafePointer<Float>, w: Int, into out: UnsafeMutablePointer<Float>, ow: Int,
+                          taps k: [Float], pad: Int) {
+        let kw = k.count
+        // interior: every tap inside the row
+        let lo = min(ow, max(0, pad)), hi = max(lo, min(ow, w - kw + 1 + pad))
+        func edge(_ o: Int) {
+            var acc: Float = 0
+            for t in 0..<kw { let i = o + t - pad; if i >= 0 && i < w { acc += k[t] * row[i] } }
+            out[o] = acc
+        }
+        for o in 0..<lo { edge(o) }
+        if kw == 4 {
+            let (k0, k1, k2, k3) = (k[0], k[1], k[2], k[3]), r = row - pad
+            for o in lo..<hi { out[o] = k0 * r[o] + k1 * r[o + 1] + k2 * r[o + 2] + k3 * r[o + 3] }
+        } else {
+            for o in lo..<hi {
+                var acc: Float = 0
+                for t in 0..<kw { acc += k[t] * row[o + t - pad] }
+                out[o] = acc
+            }
+        }
+        for o in hi..<ow { edge(o) }
+    }
+
+    /// out[j] = sum over taps of k * row[j].
+    @inline(__always)
+    static func combine(_ taps: [(Float, UnsafePointer<Float>)], into out: UnsafeMutablePointer<Float>, count: Int) {
+        switch taps.count {
+        case 0:
+            out.initialize(repeating: 0, count: count)
+        case 4:
+            let (k0, r0) = taps[0], (k1, r1) = taps[1], (k2, r2) = taps[2], (k3, r3) = taps[3]
+            for j in 0..<count { out[j] = k0 * r0[j] + k1 * r1[j] + k2 * r2[j] + k3 * r3[j] }
+        case 3:
+            let (k0, r0) = taps[0], (k1, r1) = taps[1], (k2, r2) = taps[2]
+            for j in 0..<count { out[j] = k0 * r0[j] + k1 * r1[j] + k2 * r2[j] }
+        default:
+            let (k0, r0) = taps[0]
+            for j in 0..<count { out[j] = k0 * r0[j] }
+            for (k, r) in taps.dropFirst() { for j in 0..<count { out[j] += k * r[j] } }
+        }
     }
 }
