@@ -11,9 +11,6 @@ public final class Profiler: @unchecked Sendable {
 
     public init(_ title: String) { self.title = title }
 
-    /// One profiler for sections deep inside kernels (main thread only; for experiments).
-    public static let shared = Profiler("kernels")
-
     /// Runs `body`, adding its wall time to `label` when profiling is on.
     public func measure<T>(_ label: @autoclosure () -> String, _ body: () throws -> T) rethrows -> T {
         guard Self.enabled else { return try body() }

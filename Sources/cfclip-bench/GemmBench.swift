@@ -5,14 +5,25 @@ import Tensors
 struct GemmBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gemm", abstract: "OpenBLAS sgemm GFLOP/s on 1 and 2 threads.")
     @OptionGroup var options: BenchOptions
+    @Option(help: "Measure only these shapes, MxKxN (comma separated), instead of the model shapes.")
+    var shapes: String?
 
     func run() throws {
-        let shapes: [(String, Int, Int, Int)] = [
+        var shapes: [(String, Int, Int, Int)] = [
             ("square_1024", 1024, 1024, 1024),
             ("conv64_512x4608x4096", 512, 4608, 4096),
             ("conv1024_32x576x16384", 32, 576, 16384),
             ("mapper_18x512x512", 18, 512, 512),
         ]
+        if let list = self.shapes {
+            shapes = try list.split(separator: ",").map { text in
+                let d = text.split(separator: "x").compactMap { Int($0) }
+                guard d.count == 3, d.allSatisfy({ $0 > 0 }) else {
+                    throw ValidationError("--shapes: expected MxKxN such as 32x96x19456, got '\(text)'")
+                }
+                return (String(text), d[0], d[1], d[2])
+            }
+        }
         var rows: [(String, Double)] = []
         for t in options.threadCounts {
             Parallel.setThreads(t)

@@ -24,14 +24,12 @@ struct GeneratorBench: ParsableCommand {
         let w = Tensor(shape: [batch, config.nLatent, config.styleDim],
                        values: SeededNoise.gaussian(count: batch * config.nLatent * config.styleDim, seed: 2))
         _ = try g.synthesize(w)   // warm-up
-        Profiler.shared.report()   // drop the warm-up's sections
         var best = Double.infinity
         for _ in 0..<max(repeats, 1) {
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = try g.synthesize(w)
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
-        Profiler.shared.report()
         if layers {
             var last = DispatchTime.now().uptimeNanoseconds
             _ = try g.synthesize(w) { name, _ in

@@ -7,13 +7,15 @@ import Training
 
 /// One full-size CF-CLIP training step (batch 2, CLIP-NCE on 8 perspective views, latent L2,
 /// ArcFace identity) with seeded random weights: generator, CLIP ViT-B/32, IR-SE50, mapper.
+/// Reports the mean and best of the timed steps, which follow the warm-up steps.
 struct TrainStepBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train-step",
         abstract: "Seconds per training step at batch 2 and peak RSS (full-size models, random weights).")
     @Option(help: "Generator resolution: 1024 (FFHQ) or 512 (AFHQ).") var size = 1024
     @Option(help: "Latents per step.") var batch = 2
     @Option(help: "Perspective views for CLIP-NCE.") var views = 8
-    @Option(help: "Timed steps after one warm-up step.") var repeats = 1
+    @Option(help: "Untimed steps first: the allocator's heap grows to its working size over the first two.") var warmup = 2
+    @Option(help: "Timed steps after the warm-up steps.") var repeats = 2
     @Option(help: "Threads (BLAS and loops).") var threads = 2
     @Flag(help: "Print one flat JSON object.") var json = false
 
@@ -34,16 +36,16 @@ struct TrainStepBench: ParsableCommand {
         let w = Tensor(shape: [batch, gcfg.nLatent, gcfg.styleDim], values: SeededNoise.gaussian(count: batch * gcfg.nLatent * gcfg.styleDim, seed: 8))
         let step = TrainingStep(kind: .nce, weights: LossWeights(id: 0.2, perceptual: 0, latentL2: 0.8, clip: 0.3))
         let warps = (0..<views).map { _ in PerspectiveAugment.sample(width: size, height: size, distortion: 0.5, rng: &rng) }
-        var best = Double.infinity
-        for i in 0...max(repeats, 1) {
+        var times: [Double] = []
+        for i in 0..<(max(warmup, 0) + max(repeats, 1)) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            Profiler.shared.report()
             _ = try step.run(mapper: mapper, w: w, models: models, warps: warps)
-            let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            if i > 0 || repeats == 0 { best = min(best, t) }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            if !json { FileHandle.standardError.write(Data(String(format: "step %d: %.2f s%@\n", i + 1, times[i], i < warmup ? " (warm-up)" : "").utf8)) }
         }
-        Profiler.shared.report()
-        printResults([("seconds_per_step", best), ("batch", Double(batch)), ("views", Double(views)), ("size", Double(size)),
+        let timed = times.dropFirst(max(warmup, 0))
+        printResults([("seconds_per_step", timed.reduce(0, +) / Double(timed.count)), ("best_seconds_per_step", timed.min()!),
+                      ("first_step_seconds", times[0]), ("batch", Double(batch)), ("views", Double(views)), ("size", Double(size)),
                       ("threads", Double(threads)), ("peak_rss_mb", peakRSSMegabytes())], json: json)
     }
 }

@@ -33,6 +33,35 @@ final class OpsTests: XCTestCase {
         assertClose(Conv2D().forward(x, weight: w1), Naive.conv2d(x, w1, stride: 1, padding: 0))
     }
 
+    /// The k-GEMM convolution over column-shifted bands, at odd kernel sizes, with per-channel
+    /// input scales, one-row, uneven and whole-image bands, and through Conv2D where it applies.
+    func testShiftedConvMatchesDefinition() {
+        let (cin, cout, h, w) = (3, 4, 9, 7)
+        let x = seeded([1, cin, h, w], seed: 61), styles: [Float] = [0.5, -1.5, 2]
+        var scaled = x
+        for c in 0..<cin { for i in 0..<(h * w) { scaled[flat: c * h * w + i] *= styles[c] } }
+        for k in [1, 3, 5] {
+            let weight = seeded([cout, cin, k, k], seed: 62 + UInt64(k)), packed = ShiftedConv.pack(weight)
+            let expected = Naive.conv2d(scaled, weight, stride: 1, padding: k / 2)
+            for rows in [1, 4, h] {
+                let band = UnsafeMutablePointer<Float>.allocate(capacity: k * cin * (rows + k - 1) * w)
+                defer { band.deallocate() }
+                var out = Tensor(uninitialized: [1, cout, h, w])
+                x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { wp in out.withUnsafeMutableBufferPointer { op in
+                    ShiftedConv.forward(xp.baseAddress!, cin: cin, h: h, w: w, styles: styles, packed: wp.baseAddress!,
+                                        cout: cout, k: k, scale: 0.5, out: op.baseAddress!, band: band, rows: rows)
+                } } }
+                var half = expected
+                half.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= 0.5 } }
+                assertClose(out, half, atol: 1e-5)
+            }
+        }
+        // Conv2D takes this path from 64x64 pixels on
+        let big = seeded([2, 2, 64, 65], seed: 70), wb = seeded([3, 2, 3, 3], seed: 71)
+        XCTAssertTrue(ShiftedConv.applies(kernel: (3, 3), stride: 1, padding: 1, pixels: 64 * 65))
+        assertClose(Conv2D(stride: 1, padding: 1, columnBudget: 2000).forward(big, weight: wb), Naive.conv2d(big, wb, stride: 1, padding: 1), atol: 1e-5)
+    }
+
     func testLinearMatchesDefinition() {
         let x = seeded([3, 5], seed: 4), w = seeded([2, 5], seed: 5), b = seeded([2], seed: 6)
         let y = Linear.forward(x, weight: w, bias: b, scale: 0.5, biasScale: 0.1)
@@ -132,7 +161,9 @@ final class BLASTests: XCTestCase {
     /// `BLAS.sgemm` splits large products across the threads (along N, or M when taller):
     /// every orientation, leading dimensions wider than the matrices, and beta.
     func testSplitGEMMMatchesDefinition() {
-        XCTAssertGreaterThan(Parallel.threads, 1, "CI has 2 cores; the split is what this tests")
+        let saved = Parallel.threads
+        Parallel.setThreads(2)   // other tests may have set 1; the split is what this tests
+        defer { Parallel.setThreads(saved) }
         for (m, n, k) in [(300, 200, 70), (50, 1000, 64), (1000, 40, 80), (129, 129, 129), (7, 5, 3)] {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                 let lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5

@@ -15,12 +15,14 @@ public struct ModulatedConv2D: Sendable {
     public let blur: Upfirdn2D?          // after the stride-2 transposed conv
     let weightSquares: Tensor            // [out, in]: sum over the kernel window of W²
     let transposedWeight: Tensor?        // [out*k*k, in] for the transposed conv
+    let shiftedWeight: Tensor?           // ShiftedConv.pack(weight) for the same-size conv
 
     public var inChannels: Int { weight.shape[1] }
     public var outChannels: Int { weight.shape[0] }
     public var kernelSize: Int { weight.shape[2] }
     public var scale: Float { 1 / Float(inChannels * kernelSize * kernelSize).squareRoot() }
-    /// Floats the column buffers may use.
+    /// Floats the column buffers may use (ShiftedConv's bands use at most 8 MB of it, so the band
+    /// stays in the caches).
     public var columnBudget = 1 << 23
 
     public init(weight: Tensor, modulation: EqualLinear, demodulate: Bool, upsample: Bool, blurKernel: Tensor?) {
@@ -39,6 +41,7 @@ public struct ModulatedConv2D: Sendable {
         transposedWeight = upsample ? Tensor(shape: [o * k * k, i]) { t in
             for oo in 0..<o { for ii in 0..<i { for kk in 0..<(k * k) { t[(oo * k * k + kk) * i + ii] = w[(oo * i + ii) * k * k + kk] } } }
         } : nil
+        shiftedWeight = !upsample && k % 2 == 1 ? ShiftedConv.pack(weight) : nil
     }
 
     /// `prefix` is e.g. `convs.3.conv`.
@@ -74,6 +77,19 @@ public struct ModulatedConv2D: Sendable {
         let k = kernelSize, pad = k / 2, kdim = cin * k * k, p = h * w, cout = outChannels
         var out = Tensor(uninitialized: [b, cout, h, w])
         let sv = s.scalars
+        if let packed = shiftedWeight, ShiftedConv.applies(kernel: (k, k), stride: 1, padding: pad, pixels: p) {
+            let rows = ShiftedConv.bandRows(cin: cin, k: k, h: h, w: w, budget: min(columnBudget, 1 << 21))
+            let band = UnsafeMutablePointer<Float>.allocate(capacity: k * cin * (rows + k - 1) * w)
+            defer { band.deallocate() }
+            x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { wp in out.withUnsafeMutableBufferPointer { op in
+                for bi in 0..<b {
+                    ShiftedConv.forward(xp.baseAddress! + bi * cin * p, cin: cin, h: h, w: w,
+                                        styles: Array(sv[(bi * cin)..<((bi + 1) * cin)]), packed: wp.baseAddress!,
+                                        cout: cout, k: k, scale: scale, out: op.baseAddress! + bi * cout * p, band: band, rows: rows)
+                }
+            } } }
+            return out
+        }
         let wholeBatch = kdim * b * p <= columnBudget
         let tileRows = wholeBatch ? h : max(1, min(h, columnBudget / max(kdim * w, 1)))
         let colCount = wholeBatch ? kdim * b * p : kdim * tileRows * w

@@ -82,10 +82,16 @@ extension ToRGB {
             var ds = [Float](repeating: 0, count: b * cin)
             x.value.withUnsafeBufferPointer { xp in
                 g.withUnsafeMutableBufferPointer { gp in
-                    for bc in 0..<(b * cin) {
-                        var acc: Float = 0
-                        for i in (bc * p)..<((bc + 1) * p) { acc += gp[i] * xp[i]; gp[i] *= sv[bc] }
-                        ds[bc] = acc
+                    ds.withUnsafeMutableBufferPointer { dp in
+                        let (xs, gs, d) = (SendablePointer(UnsafeMutablePointer(mutating: xp.baseAddress!)),
+                                           SendablePointer(gp.baseAddress!), SendablePointer(dp.baseAddress!))
+                        Parallel.for(b * cin, costPerItem: 2 * p) { planes in
+                            for bc in planes {
+                                var acc: Float = 0
+                                for i in (bc * p)..<((bc + 1) * p) { acc += gs.p[i] * xs.p[i]; gs.p[i] *= sv[bc] }
+                                d.p[bc] = acc
+                            }
+                        }
                     }
                 }
             }

@@ -25,6 +25,20 @@ public struct Conv2D: Sendable {
         let k = cin * kh * kw, plane = oh * ow
         var out = Tensor(uninitialized: [n, cout, oh, ow])
         if out.count == 0 { return out }
+        if ShiftedConv.applies(kernel: (kh, kw), stride: stride, padding: padding, pixels: plane) {
+            let packed = ShiftedConv.pack(weight)
+            let rows = ShiftedConv.bandRows(cin: cin, k: kh, h: h, w: w, budget: min(columnBudget, 1 << 21))
+            let band = UnsafeMutablePointer<Float>.allocate(capacity: kh * cin * (rows + kh - 1) * w)
+            defer { band.deallocate() }
+            x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { wp in out.withUnsafeMutableBufferPointer { op in
+                for b in 0..<n {
+                    ShiftedConv.forward(xp.baseAddress! + b * cin * h * w, cin: cin, h: h, w: w, styles: nil, packed: wp.baseAddress!,
+                                        cout: cout, k: kh, scale: scale, out: op.baseAddress! + b * cout * plane, band: band, rows: rows)
+                }
+            } } }
+            if let bias { addChannelBias(&out, bias) }
+            return out
+        }
         let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
         let tileRows = max(1, min(oh, columnBudget / max(k * ow, 1)))
         let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * tileRows * ow)

@@ -102,28 +102,33 @@ public enum Perspective {
         let ax = c[0] / hw, bx = c[1] / hw, cx = c[2] / hw
         let ay = c[3] / hh, by = c[4] / hh, cy = c[5] / hh
         var grid = [Sample](repeating: Sample(offsets: (0, 0, 0, 0), weights: (0, 0, 0, 0)), count: w * h)
-        for y in 0..<h {
-            let py = Float(y) + 0.5
-            for x in 0..<w {
-                let px = Float(x) + 0.5
-                let den = px * c[6] + py * c[7] + 1
-                let gx = (px * ax + py * bx + cx) / den - 1
-                let gy = (px * ay + py * by + cy) / den - 1
-                // grid_sample unnormalisation, align_corners=False
-                let ix = ((gx + 1) * Float(w) - 1) / 2
-                let iy = ((gy + 1) * Float(h) - 1) / 2
-                let x0 = ix.rounded(.down), y0 = iy.rounded(.down)
-                let tx = ix - x0, ty = iy - y0
-                let xi = Int(exactly: x0) ?? Int.min / 2, yi = Int(exactly: y0) ?? Int.min / 2
-                var s = Sample(offsets: (0, 0, 0, 0), weights: (0, 0, 0, 0))
-                func corner(_ cx: Int, _ cy: Int, _ wt: Float) -> (Int, Float) {
-                    (cx >= 0 && cx < w && cy >= 0 && cy < h) ? (cy * w + cx, wt) : (0, 0)
+        grid.withUnsafeMutableBufferPointer { gp in
+            let out = SendablePointer(gp.baseAddress!)
+            Parallel.for(h, costPerItem: w * 40) { rows in
+                for y in rows {
+                    let py = Float(y) + 0.5
+                    for x in 0..<w {
+                        let px = Float(x) + 0.5
+                        let den = px * c[6] + py * c[7] + 1
+                        let gx = (px * ax + py * bx + cx) / den - 1
+                        let gy = (px * ay + py * by + cy) / den - 1
+                        // grid_sample unnormalisation, align_corners=False
+                        let ix = ((gx + 1) * Float(w) - 1) / 2
+                        let iy = ((gy + 1) * Float(h) - 1) / 2
+                        let x0 = ix.rounded(.down), y0 = iy.rounded(.down)
+                        let tx = ix - x0, ty = iy - y0
+                        let xi = Int(exactly: x0) ?? Int.min / 2, yi = Int(exactly: y0) ?? Int.min / 2
+                        var s = Sample(offsets: (0, 0, 0, 0), weights: (0, 0, 0, 0))
+                        func corner(_ cx: Int, _ cy: Int, _ wt: Float) -> (Int, Float) {
+                            (cx >= 0 && cx < w && cy >= 0 && cy < h) ? (cy * w + cx, wt) : (0, 0)
+                        }
+                        (s.offsets.0, s.weights.0) = corner(xi, yi, (1 - tx) * (1 - ty))
+                        (s.offsets.1, s.weights.1) = corner(xi + 1, yi, tx * (1 - ty))
+                        (s.offsets.2, s.weights.2) = corner(xi, yi + 1, (1 - tx) * ty)
+                        (s.offsets.3, s.weights.3) = corner(xi + 1, yi + 1, tx * ty)
+                        out.p[y * w + x] = s
+                    }
                 }
-                (s.offsets.0, s.weights.0) = corner(xi, yi, (1 - tx) * (1 - ty))
-                (s.offsets.1, s.weights.1) = corner(xi + 1, yi, tx * (1 - ty))
-                (s.offsets.2, s.weights.2) = corner(xi, yi + 1, (1 - tx) * ty)
-                (s.offsets.3, s.weights.3) = corner(xi + 1, yi + 1, tx * ty)
-                grid[y * w + x] = s
             }
         }
         return grid
