@@ -167,7 +167,7 @@ enum MemoryPolicy {
         // glibc caps M_MMAP_THRESHOLD at 32 MiB, so larger tensors would still be mmapped:
         // serve every block from the heap instead, and never trim it.
         mallopt(M_MMAP_MAX, 0)
-        mallopt(M_TRIM_THRESHOLD, Int32.max)
+        mallopt(M_TRIM_THRESHOLD, -1)   // -1: never (Int32.max would still trim a top above 2 GiB)
         #endif
         return true
     }()

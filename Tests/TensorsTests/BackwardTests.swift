@@ -51,7 +51,7 @@ final class BackwardTests: XCTestCase {
     }
 
     func testConvInputGradient() {
-        for (stride, pad) in [(1, 1), (2, 1), (3, 0)] {
+        for (stride, pad) in [(1, 1), (1, 0), (1, 2), (2, 1), (3, 0)] {
             let w = s([4, 2, 3, 3], 26, 1), conv = Conv2D(stride: stride, padding: pad)
             GradCheck.check([s([2, 2, 7, 6], 27, 1)]) { v in
                 taped(conv.forward(v[0].value, weight: w), v[0]) { dy in v[0].accumulate(conv.inputGradient(dy, weight: w, inputShape: v[0].shape)) }

@@ -273,16 +273,5 @@ extension ModulatedConv2D {
     }
 
     /// W [out, in, k, k] as [in, out, k, k], optionally rotated 180° in space.
-    func swappedWeight(flipped: Bool) -> Tensor {
-        let (o, i, k) = (outChannels, inChannels, kernelSize)
-        return weight.withUnsafeBufferPointer { w in
-            Tensor(shape: [i, o, k, k]) { t in
-                for oo in 0..<o { for ii in 0..<i { for ky in 0..<k { for kx in 0..<k {
-                    let src = ((oo * i + ii) * k + ky) * k + kx
-                    let (dy, dx) = flipped ? (k - 1 - ky, k - 1 - kx) : (ky, kx)
-                    t[((ii * o + oo) * k + dy) * k + dx] = w[src]
-                } } } }
-            }
-        }
-    }
+    func swappedWeight(flipped: Bool) -> Tensor { Conv2D.swapAxes(weight, flipped: flipped) }
 }

@@ -117,10 +117,30 @@ public func addChannelBias(_ x: inout Tensor, _ bias: Tensor, scale: Float = 1) 
 }
 
 extension Conv2D {
-    /// d out / d x: scale * W^T dy per sample (a GEMM into columns), then col2im.
+    /// W [out, in, kh, kw] as [in, out, kh, kw], optionally rotated 180° in space.
+    public static func swapAxes(_ weight: Tensor, flipped: Bool) -> Tensor {
+        let (o, i, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        return weight.withUnsafeBufferPointer { w in
+            Tensor(shape: [i, o, kh, kw]) { t in
+                for oo in 0..<o { for ii in 0..<i { for ky in 0..<kh { for kx in 0..<kw {
+                    let (dy, dx) = flipped ? (kh - 1 - ky, kw - 1 - kx) : (ky, kx)
+                    t[((ii * o + oo) * kh + dy) * kw + dx] = w[((oo * i + ii) * kh + ky) * kw + kx]
+                } } } }
+            }
+        }
+    }
+
+    /// d out / d x. At stride 1 it is the convolution of dy with the weight's in/out axes swapped
+    /// and its kernel flipped, padded k - 1 - p: a forward conv, tiled and scatter-free. Otherwise
+    /// scale * W^T dy per sample (a GEMM into columns), then col2im, in parallel over channels.
     public func inputGradient(_ dy: Tensor, weight: Tensor, scale: Float = 1, inputShape: [Int]) -> Tensor {
         let (n, cin, h, w) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+        if stride == 1 && kh == kw && padding <= kh - 1 && dy.shape[2] + kh - 1 - 2 * padding == h
+            && dy.shape[3] + kw - 1 - 2 * padding == w {
+            return Conv2D(stride: 1, padding: kh - 1 - padding, columnBudget: columnBudget)
+                .forward(dy, weight: Conv2D.swapAxes(weight, flipped: true), scale: scale)
+        }
         let (oh, ow) = (dy.shape[2], dy.shape[3]), k = cin * kh * kw, plane = oh * ow
         var dx = Tensor(zeros: inputShape)
         let col = UnsafeMutablePointer<Float>.allocate(capacity: k * plane)
@@ -131,15 +151,21 @@ extension Conv2D {
                     for b in 0..<n {
                         BLAS.sgemm(transA: true, m: k, n: plane, k: cout, alpha: scale, a: wp.baseAddress!, lda: k,
                                    b: gp.baseAddress! + b * cout * plane, ldb: plane, c: col, ldc: plane)
-                        let xin = xp.baseAddress! + b * cin * h * w
-                        for kr in 0..<k {
-                            let ci = kr / (kh * kw), ky = (kr / kw) % kh, kx = kr % kw
-                            for y in 0..<oh {
-                                let iy = y * stride + ky - padding
-                                if iy < 0 || iy >= h { continue }
-                                for x in 0..<ow {
-                                    let ix = x * stride + kx - padding
-                                    if ix >= 0 && ix < w { xin[(ci * h + iy) * w + ix] += col[kr * plane + y * ow + x] }
+                        let xin = SendablePointer(xp.baseAddress! + b * cin * h * w), cols = SendablePointer(col)
+                        let (s, p) = (stride, padding)
+                        // channel ci gathers only its own kh*kw column rows: the chunks write disjoint planes
+                        Parallel.for(cin, costPerItem: kh * kw * plane) { channels in
+                            for ci in channels {
+                                for kr in (ci * kh * kw)..<((ci + 1) * kh * kw) {
+                                    let ky = (kr / kw) % kh, kx = kr % kw
+                                    for y in 0..<oh {
+                                        let iy = y * s + ky - p
+                                        if iy < 0 || iy >= h { continue }
+                                        for x in 0..<ow {
+                                            let ix = x * s + kx - p
+                                            if ix >= 0 && ix < w { xin.p[(ci * h + iy) * w + ix] += cols.p[kr * plane + y * ow + x] }
+                                        }
+                                    }
                                 }
                             }
                         }
