@@ -47,7 +47,7 @@ enum ArcFaceParity {
                 }
                 let r = raw[source.name]!
                 if e.name == "embedding_raw" { out[e.name] = r }
-                if e.name == "embedding" { out[e.name] = L2Normalize.forward(r) }
+                if e.name == "embedding" { out[e.name] = L2Normalize.forward(r, floor: 0) }
                 if e.name.hasPrefix("act.") { out[e.name] = unit["\(source.name)/\(e.name.dropFirst(4))"] }
             }
         }

@@ -66,10 +66,17 @@ final class NormPoolBackwardTests: XCTestCase {
         XCTAssertEqual(p.grad?.scalars, [Float](repeating: 0, count: a.count), "sign(0) = 0")
     }
 
+    /// One kernel for both floors: the taped value is the inference one bit for bit; a zero row
+    /// stays zero under F.normalize's floor and is NaN under ArcFace's (as the references).
     func testL2NormalizeKeepsTheInferenceValue() {
         let x = s([3, 8], 22, 2)
-        XCTAssertEqual(L2Normalize.forward(Var(x)).value, L2Normalize.forward(x))
-        GradCheck.check([x]) { v in L2Normalize.forward(v[0]) }
+        for floor: Float in [0, L2Normalize.torchFloor] {
+            XCTAssertEqual(Diff.l2Normalize(Var(x), floor: floor).value, L2Normalize.forward(x, floor: floor))
+            GradCheck.check([x]) { v in Diff.l2Normalize(v[0], floor: floor) }
+        }
+        let zero = Tensor(zeros: [1, 4])
+        XCTAssertEqual(L2Normalize.forward(zero, floor: L2Normalize.torchFloor).scalars, [0, 0, 0, 0])
+        XCTAssertTrue(L2Normalize.forward(zero, floor: 0).scalars.allSatisfy { $0.isNaN })
     }
 
     /// `Conv2D.inputGradient` (col2im) with stride, padding and non-square kernels.

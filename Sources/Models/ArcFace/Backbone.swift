@@ -66,7 +66,7 @@ public struct Backbone: Sendable {
 
     /// `Backbone.forward`: the l2-normalised embedding [N, E].
     public func embedding(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
-        L2Normalize.forward(try embeddingRaw(x, hook: hook))
+        L2Normalize.forward(try embeddingRaw(x, hook: hook), floor: 0)
     }
 
     func checkInput(_ shape: [Int]) throws {
@@ -92,5 +92,5 @@ extension Backbone {
     }
 
     /// The unit embedding [N, E] on `Var`s (`Backbone.forward`).
-    public func embedding(_ x: Var) throws -> Var { L2Normalize.forward(try embeddingRaw(x)) }
+    public func embedding(_ x: Var) throws -> Var { Diff.l2Normalize(try embeddingRaw(x), floor: 0) }
 }

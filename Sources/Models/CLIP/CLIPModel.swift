@@ -101,19 +101,7 @@ public struct CLIPModel: Sendable {
 
 /// Rows divided by their L2 norm, as `F.normalize` (the norm floored at 1e-12, so a zero row
 /// stays zero).
-public func l2Normalized(_ x: Tensor) -> Tensor {
-    let d = x.shape.last ?? 1
-    var y = x
-    y.withUnsafeMutableBufferPointer { p in
-        for r in 0..<(p.count / max(d, 1)) {
-            var s: Float = 0
-            for i in 0..<d { s += p[r * d + i] * p[r * d + i] }
-            let inv = 1 / max(s.squareRoot(), 1e-12)
-            for i in 0..<d { p[r * d + i] *= inv }
-        }
-    }
-    return y
-}
+public func l2Normalized(_ x: Tensor) -> Tensor { L2Normalize.forward(x, floor: L2Normalize.torchFloor) }
 
 #if canImport(Glibc)
 import Glibc

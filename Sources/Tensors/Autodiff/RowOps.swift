@@ -1,16 +1,16 @@
 /// Differentiable row-wise ops on [n, e] matrices (embeddings, logits).
 extension Diff {
-    /// Rows divided by max(||row||, 1e-12) (`F.normalize`): dx = (dy - y (y . dy)) / ||row||.
-    public static func l2Normalize(_ x: Var) -> Var {
+    /// Rows divided by max(||row||, floor) (`L2Normalize`; the default is `F.normalize`'s):
+    /// dx = (dy - y (y . dy)) / ||row||.
+    public static func l2Normalize(_ x: Var, floor: Float = L2Normalize.torchFloor) -> Var {
         let e = x.shape.last ?? 1, rows = x.value.count / max(e, 1)
-        var y = x.value
+        var y = Tensor(uninitialized: x.shape)
         var norms = [Float](repeating: 0, count: rows)
-        y.withUnsafeMutableBufferPointer { p in
-            for r in 0..<rows {
-                var s: Float = 0
-                for i in 0..<e { s += p[r * e + i] * p[r * e + i] }
-                norms[r] = max(s.squareRoot(), 1e-12)
-                for i in 0..<e { p[r * e + i] /= norms[r] }
+        x.value.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                norms.withUnsafeMutableBufferPointer { np in
+                    if yp.count > 0 { L2Normalize.forward(xp.baseAddress!, yp.baseAddress!, rows: rows, width: e, floor: floor, norms: np.baseAddress!) }
+                }
             }
         }
         return taped(y, x) { g in
@@ -21,8 +21,8 @@ extension Diff {
                         for r in 0..<rows {
                             var dot: Float = 0
                             for i in 0..<e { dot += yp[r * e + i] * gp[r * e + i] }
-                            // below the 1e-12 floor the norm is a constant: plain scaling
-                            let inv = 1 / norms[r], k: Float = norms[r] > 1e-12 ? dot : 0
+                            // at the floor the norm is a constant: plain scaling
+                            let inv = 1 / norms[r], k: Float = norms[r] > floor ? dot : 0
                             for i in 0..<e { o[r * e + i] = (gp[r * e + i] - yp[r * e + i] * k) * inv }
                         }
                     }

@@ -57,25 +57,32 @@ public enum BatchNorm {
     }
 }
 
-/// Row-wise L2 normalisation `x / ||x||_2` over the last axis, with no epsilon (ArcFace's
-/// `l2_norm`: a zero row gives NaN there too). The norm is accumulated in double.
+/// Row-wise L2 normalisation over the last axis, `x / max(||x||_2, floor)`: floor 1e-12 is
+/// `F.normalize` (a zero row stays zero), floor 0 is ArcFace's `l2_norm` (a zero row gives NaN
+/// there too). The one kernel behind every normalisation (CLIP features, the losses' directions,
+/// identity embeddings); the norm is accumulated in double.
 public enum L2Normalize {
-    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+    public static let torchFloor: Float = 1e-12
+
+    /// Writes y and, when asked, each row's (floored) norm.
+    public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                               floor: Float, norms: UnsafeMutablePointer<Float>? = nil) {
         for r in 0..<rows {
             let src = x + r * width, dst = y + r * width
             var ss = 0.0
             for i in 0..<width { ss += Double(src[i]) * Double(src[i]) }
-            let norm = Float(ss.squareRoot())
+            let norm = max(Float(ss.squareRoot()), floor)
             for i in 0..<width { dst[i] = src[i] / norm }
+            norms?[r] = norm
         }
     }
 
-    public static func forward(_ x: Tensor) -> Tensor {
+    public static func forward(_ x: Tensor, floor: Float) -> Tensor {
         let d = x.shape.last ?? 1
         var y = Tensor(uninitialized: x.shape)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                if yp.count > 0 { forward(xp.baseAddress!, yp.baseAddress!, rows: x.count / max(d, 1), width: d) }
+                if yp.count > 0 { forward(xp.baseAddress!, yp.baseAddress!, rows: x.count / max(d, 1), width: d, floor: floor) }
             }
         }
         return y
@@ -92,16 +99,5 @@ extension BatchNorm {
     /// Differentiable `forward` with respect to `x`; scale and shift are constants.
     public static func forward(_ x: Var, scale: Tensor, shift: Tensor) -> Var {
         taped(forward(x.value, scale: scale, shift: shift), x) { dy in x.accumulate(backward(dy, scale: scale)) }
-    }
-}
-
-extension L2Normalize {
-    /// Differentiable `forward`. The value is this kernel's (double-accumulated norm, no
-    /// epsilon), so a taped embedding equals the inference one exactly; the gradient is
-    /// `Diff.l2Normalize`'s, dx = (dy - y (y . dy)) / ||x|| (its float norm differs from this
-    /// one by rounding only).
-    public static func forward(_ x: Var) -> Var {
-        let y = Diff.l2Normalize(x)
-        return taped(forward(x.value), y) { dy in y.accumulate(dy) }
     }
 }
