@@ -29,7 +29,7 @@ final class LatentToolsTests: XCTestCase {
         p += [UInt8(ascii: "t"), UInt8(ascii: "R"), UInt8(ascii: ".")]
         var data: [UInt8] = []
         for v in values { data += le32(Int(v.bitPattern)) }
-        return StoredZip.make([("archive/data.pkl", p), ("archive/data/0", data), ("archive/version", Array("3\n".utf8))])
+        return TestZip.make([("archive/data.pkl", p), ("archive/data/0", data), ("archive/version", Array("3\n".utf8))])
     }
 
     func testImportLatentsConvertsATopLevelTensor() throws {
@@ -65,39 +65,5 @@ final class LatentToolsTests: XCTestCase {
         let (shape, values) = try HDF5File(reading: h5).readRows("latents", 0..<6)
         XCTAssertEqual(shape, [6, g.config.styleDim])
         XCTAssertEqual(values, all.scalars)
-    }
-}
-
-/// A stored (uncompressed) zip, as torch.save writes its archives.
-enum StoredZip {
-    static func make(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
-        var out: [UInt8] = [], central: [UInt8] = []
-        func u16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xff), UInt8(v >> 8 & 0xff)] }
-        func u32(_ v: Int, _ a: inout [UInt8]) { for i in 0..<4 { a.append(UInt8(v >> (8 * i) & 0xff)) } }
-        for (name, data) in entries {
-            let offset = out.count, crc = Int(crc32(data)), n = Array(name.utf8)
-            u32(0x0403_4b50, &out); u16(20, &out); u16(0, &out); u16(0, &out); u16(0, &out); u16(0, &out)
-            u32(crc, &out); u32(data.count, &out); u32(data.count, &out); u16(n.count, &out); u16(0, &out)
-            out += n + data
-            u32(0x0201_4b50, &central); u16(20, &central); u16(20, &central); u16(0, &central); u16(0, &central)
-            u16(0, &central); u16(0, &central); u32(crc, &central); u32(data.count, &central); u32(data.count, &central)
-            u16(n.count, &central); u16(0, &central); u16(0, &central); u16(0, &central); u16(0, &central)
-            u32(0, &central); u32(offset, &central)
-            central += n
-        }
-        let cd = out.count
-        out += central
-        u32(0x0605_4b50, &out); u16(0, &out); u16(0, &out); u16(entries.count, &out); u16(entries.count, &out)
-        u32(central.count, &out); u32(cd, &out); u16(0, &out)
-        return out
-    }
-
-    static func crc32(_ data: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xffff_ffff
-        for b in data {
-            crc ^= UInt32(b)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
-        }
-        return ~crc
     }
 }

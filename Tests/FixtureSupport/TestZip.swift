@@ -1,8 +1,9 @@
 import Foundation
 
-/// A tiny writer of stored (uncompressed) zip archives, to build damaged checkpoints in tests.
-enum TestZip {
-    static func make(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
+/// A tiny writer of stored (uncompressed) zip archives, as torch.save writes them: checkpoints,
+/// damaged ones and latent files in tests.
+public enum TestZip {
+    public static func make(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
         var out: [UInt8] = []
         var central: [UInt8] = []
         func u16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xff), UInt8(v >> 8 & 0xff)] }
@@ -28,7 +29,7 @@ enum TestZip {
         return out
     }
 
-    static func crc32(_ data: [UInt8]) -> UInt32 {
+    public static func crc32(_ data: [UInt8]) -> UInt32 {
         var crc: UInt32 = 0xffff_ffff
         for b in data {
             crc ^= UInt32(b)
@@ -39,17 +40,17 @@ enum TestZip {
 }
 
 /// Pickle byte strings for tests (protocol 2 opcodes, as torch.save writes them).
-enum TestPickle {
-    static func unicode(_ s: String) -> [UInt8] {
+public enum TestPickle {
+    public static func unicode(_ s: String) -> [UInt8] {
         let b = Array(s.utf8)
         return [0x58] + withUnsafeBytes(of: UInt32(b.count).littleEndian, Array.init) + b
     }
-    static func global(_ module: String, _ name: String) -> [UInt8] { [0x63] + Array("\(module)\n\(name)\n".utf8) }
-    static let proto: [UInt8] = [0x80, 0x02]
-    static let stop: [UInt8] = [0x2e]
+    public static func global(_ module: String, _ name: String) -> [UInt8] { [0x63] + Array("\(module)\n\(name)\n".utf8) }
+    public static let proto: [UInt8] = [0x80, 0x02]
+    public static let stop: [UInt8] = [0x2e]
 
     /// `{'w': tensor}` with one float32 tensor of `shape` on storage key "0" of `numel` elements.
-    static func stateDict(shape: [Int], numel: Int, strides given: [Int]? = nil, offset: Int = 0,
+    public static func stateDict(shape: [Int], numel: Int, strides given: [Int]? = nil, offset: Int = 0,
                           storage: String = "FloatStorage", parameter: Bool = false) -> [UInt8] {
         var p = proto + [0x7d, 0x28] + unicode("w") // EMPTY_DICT MARK 'w'
         if parameter { p += global("torch._utils", "_rebuild_parameter") + [0x28] }
@@ -75,7 +76,7 @@ extension TestZip {
     /// The same archive with zip64 records: 0xffffffff in the 32-bit size and offset fields,
     /// the real values in zip64 extra fields, and a zip64 end-of-central-directory record and
     /// locator, as writers produce for files past 4 GiB.
-    static func make64(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
+    public static func make64(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
         var out: [UInt8] = []
         var central: [UInt8] = []
         func u16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xff), UInt8(v >> 8 & 0xff)] }
