@@ -7,7 +7,9 @@ import CBLAS
 /// and on a 2-core machine that spinning thread took a core from the elementwise loops that
 /// follow each GEMM (the training step ran 15% slower). One thread pool for everything avoids it.
 public enum BLAS {
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(1) }
+    /// Keeps OpenBLAS's own thread count at 1 (`Parallel` sets it before the first GEMM).
+    static func keepLibrarySingleThreaded() { openblas_set_num_threads(1) }
+    /// Threads a large `sgemm` is split across.
     public static var threads: Int { Parallel.threads }
     public static var coreName: String { String(cString: openblas_get_corename()) }
 

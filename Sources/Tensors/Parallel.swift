@@ -7,16 +7,13 @@ public enum Parallel {
     nonisolated(unsafe) public private(set) static var threads: Int = defaultThreads()
 
     static func defaultThreads() -> Int {
-        BLAS.setThreads(1)   // OpenBLAS stays single-threaded: BLAS.sgemm splits the work itself
+        BLAS.keepLibrarySingleThreaded()   // BLAS.sgemm splits the work across this pool itself
         if let s = getenvString("CFCLIP_THREADS"), let n = Int(s), n > 0 { return n }
         return ProcessInfoCores.count
     }
 
     /// Sets the number of worker threads for `Parallel.for` and the GEMMs.
-    public static func setThreads(_ n: Int) {
-        threads = max(1, n)
-        BLAS.setThreads(threads)
-    }
+    public static func setThreads(_ n: Int) { threads = max(1, n) }
 
     /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks, when
     /// the total work (`count * costPerItem`, in rough flops) is worth a thread hop.

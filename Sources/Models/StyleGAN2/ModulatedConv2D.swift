@@ -75,21 +75,11 @@ public struct ModulatedConv2D: Sendable {
     func convolveSame(_ x: Tensor, styles s: Tensor) -> Tensor {
         let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let k = kernelSize, pad = k / 2, kdim = cin * k * k, p = h * w, cout = outChannels
+        if let packed = shiftedWeight, ShiftedConv.applies(kernel: (k, k), stride: 1, padding: pad, pixels: p) {
+            return ShiftedConv.forward(x, packed: packed, styles: s, scale: scale, budget: min(columnBudget, 1 << 21))
+        }
         var out = Tensor(uninitialized: [b, cout, h, w])
         let sv = s.scalars
-        if let packed = shiftedWeight, ShiftedConv.applies(kernel: (k, k), stride: 1, padding: pad, pixels: p) {
-            let rows = ShiftedConv.bandRows(cin: cin, k: k, h: h, w: w, budget: min(columnBudget, 1 << 21))
-            let band = UnsafeMutablePointer<Float>.allocate(capacity: k * cin * (rows + k - 1) * w)
-            defer { band.deallocate() }
-            x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { wp in out.withUnsafeMutableBufferPointer { op in
-                for bi in 0..<b {
-                    ShiftedConv.forward(xp.baseAddress! + bi * cin * p, cin: cin, h: h, w: w,
-                                        styles: Array(sv[(bi * cin)..<((bi + 1) * cin)]), packed: wp.baseAddress!,
-                                        cout: cout, k: k, scale: scale, out: op.baseAddress! + bi * cout * p, band: band, rows: rows)
-                }
-            } } }
-            return out
-        }
         let wholeBatch = kdim * b * p <= columnBudget
         let tileRows = wholeBatch ? h : max(1, min(h, columnBudget / max(kdim * w, 1)))
         let colCount = wholeBatch ? kdim * b * p : kdim * tileRows * w

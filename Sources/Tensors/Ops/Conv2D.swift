@@ -26,16 +26,7 @@ public struct Conv2D: Sendable {
         var out = Tensor(uninitialized: [n, cout, oh, ow])
         if out.count == 0 { return out }
         if ShiftedConv.applies(kernel: (kh, kw), stride: stride, padding: padding, pixels: plane) {
-            let packed = ShiftedConv.pack(weight)
-            let rows = ShiftedConv.bandRows(cin: cin, k: kh, h: h, w: w, budget: min(columnBudget, 1 << 21))
-            let band = UnsafeMutablePointer<Float>.allocate(capacity: kh * cin * (rows + kh - 1) * w)
-            defer { band.deallocate() }
-            x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { wp in out.withUnsafeMutableBufferPointer { op in
-                for b in 0..<n {
-                    ShiftedConv.forward(xp.baseAddress! + b * cin * h * w, cin: cin, h: h, w: w, styles: nil, packed: wp.baseAddress!,
-                                        cout: cout, k: kh, scale: scale, out: op.baseAddress! + b * cout * plane, band: band, rows: rows)
-                }
-            } } }
+            out = ShiftedConv.forward(x, packed: ShiftedConv.pack(weight), scale: scale, budget: min(columnBudget, 1 << 21))
             if let bias { addChannelBias(&out, bias) }
             return out
         }

@@ -29,6 +29,27 @@ public enum ShiftedConv {
         max(1, min(h, budget / max(k * cin * w, 1) - (k - 1)))
     }
 
+    /// A batch: x [N, cin, H, W] -> scale * conv(x ⊙ styles, weight) [N, cout, H, W], with input
+    /// channel c of image n scaled by `styles[n, c]` when given; `packed` = `pack(weight)`.
+    public static func forward(_ x: Tensor, packed: Tensor, styles: Tensor? = nil, scale: Float = 1,
+                               budget: Int = 1 << 21) -> Tensor {
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (k, cout) = (packed.shape[0], packed.shape[1])
+        precondition(packed.shape[2] == k * cin, "ShiftedConv: packed weight \(packed.shape) for \(cin) input channels")
+        var out = Tensor(uninitialized: [n, cout, h, w])
+        let rows = bandRows(cin: cin, k: k, h: h, w: w, budget: budget)
+        let band = UnsafeMutablePointer<Float>.allocate(capacity: k * cin * (rows + k - 1) * w)
+        defer { band.deallocate() }
+        let sv = styles?.scalars
+        x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { wp in out.withUnsafeMutableBufferPointer { op in
+            for b in 0..<n {
+                forward(xp.baseAddress! + b * cin * h * w, cin: cin, h: h, w: w, styles: sv.map { Array($0[(b * cin)..<((b + 1) * cin)]) },
+                        packed: wp.baseAddress!, cout: cout, k: k, scale: scale, out: op.baseAddress! + b * cout * h * w, band: band, rows: rows)
+            }
+        } } }
+        return out
+    }
+
     /// One image: x [cin, h, w] (input channel c scaled by `styles[c]` when given) into
     /// out [cout, h, w] = scale * conv(x, weight); `packed` = `pack(weight)`; `band` holds
     /// k * cin * (rows + k - 1) * w floats.
