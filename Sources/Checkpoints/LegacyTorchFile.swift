@@ -77,7 +77,7 @@ extension TorchFile {
             position += 8 + size
         }
 
-        let freezer = PickleFreezer(file: file) { ref in
+        let freezer = PickleFreezer(file: file, budget: try LoadBudget(file: file, fileSize: bytes.count)) { ref in
             guard let data = records[ref.key] else {
                 throw bad("legacy storage '\(ref.key)' has no data record (truncated file?)")
             }

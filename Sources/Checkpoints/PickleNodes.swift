@@ -113,6 +113,9 @@ typealias StorageResolver = (StorageRef) throws -> (bytes: UnsafeRawBufferPointe
 /// Converts unpickled values into `PickleValue`s, reading every tensor from its storage.
 struct PickleFreezer {
     let file: String
+    /// Counts what the file makes us build: shared references are frozen once per use, so
+    /// a tiny pickle can ask for exponentially many values.
+    let budget: LoadBudget
     let resolve: StorageResolver
     /// Nesting beyond this is refused (real checkpoints nest ~10 deep) so that recursion stays
     /// far from the stack limit.
@@ -122,6 +125,7 @@ struct PickleFreezer {
         guard depth < PickleFreezer.maxDepth else {
             throw CheckpointError.malformed(file: file, what: "pickle nests containers more than \(PickleFreezer.maxDepth) deep (or refers to itself)")
         }
+        try budget.object()
         switch v {
         case .none: return .none
         case let .bool(b): return .bool(b)
@@ -155,6 +159,9 @@ struct PickleFreezer {
     }
 
     private func materialize(_ t: TensorRef) throws -> StoredTensor {
+        var elements = 1
+        for d in t.layout.shape { elements = d < 0 ? 0 : elements.multipliedReportingOverflow(by: d).overflow ? Int.max : elements * d }
+        try budget.tensor(elements: elements, dtype: t.storage.dtype, shape: t.layout.shape)
         let (bytes, name) = try resolve(t.storage)
         let es = t.storage.dtype.byteSize
         let (start, o) = t.storage.offset.multipliedReportingOverflow(by: es)

@@ -40,7 +40,7 @@ public enum TorchFile {
         }
         defer { unpickler.release() }
         let root = try unpickler.load()
-        let freezer = PickleFreezer(file: file) { ref in
+        let freezer = PickleFreezer(file: file, budget: try LoadBudget(file: file, fileSize: bytes.count)) { ref in
             let name = prefix + "data/" + ref.key
             guard let entry = zip.entry(name) else {
                 throw CheckpointError.malformed(file: file, what: "storage '\(name)' named by data.pkl is missing from the archive (truncated file?)")

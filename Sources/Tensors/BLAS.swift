@@ -13,6 +13,17 @@ public enum BLAS {
     public static var threads: Int { Parallel.threads }
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
+    /// Blocks a product is split into: a function of its shape only. OpenBLAS's result for an
+    /// element depends on where it sits in the call (its Haswell/Zen kernels treat the last
+    /// columns and rows of a call differently), so a split that followed the thread count or
+    /// the load would change the low bits of outputs from run to run. Four blocks keep up to
+    /// four cores busy; repacking the shared operand per block costs under 1%.
+    @inlinable
+    static func pieces(m: Int, n: Int, k: Int) -> Int {
+        guard m * n * k >= 1 << 21 else { return 1 }
+        return max(1, min(4, max(m, n) / 128))
+    }
+
     /// C[M,N] = alpha * op(A) * op(B) + beta * C, row-major, with leading dimensions given.
     @inlinable
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
@@ -25,9 +36,11 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
-        let parts = Parallel.threads
-        if parts > 1 && m * n * k >= 1 << 21 && max(m, n) >= 64 * parts && !Parallel.isBusy {
-            // split the longer side of C into blocks of whole 16-wide panels
+        let parts = pieces(m: m, n: n, k: k)
+        if parts > 1 {
+            // split the longer side of C into blocks of whole 16-wide panels; the blocks depend
+            // on the shape alone (never on the thread count or on what else runs), so every
+            // element is computed by the same OpenBLAS call whatever the machine is doing
             let alongN = n >= m
             let len = alongN ? n : m
             let step = ((len + parts - 1) / parts + 15) / 16 * 16
@@ -69,8 +82,12 @@ extension Tensor {
         withUnsafeBufferPointer { a in
             other.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { c in
-                    BLAS.sgemm(transB: transposeOther, m: m, n: n, k: k, a: a.baseAddress!, lda: k,
-                               b: b.baseAddress!, ldb: transposeOther ? k : n, c: c.baseAddress!, ldc: n)
+                    // one GEMM per item of the leading (batch) axis, as in Linear.forward
+                    let items = max(1, shape[0]), per = m / items
+                    for i in 0..<items where per > 0 {
+                        BLAS.sgemm(transB: transposeOther, m: per, n: n, k: k, a: a.baseAddress! + i * per * k, lda: k,
+                                   b: b.baseAddress!, ldb: transposeOther ? k : n, c: c.baseAddress! + i * per * n, ldc: n)
+                    }
                 }
             }
         }

@@ -80,7 +80,8 @@ public struct ModulatedConv2D: Sendable {
         }
         var out = Tensor(uninitialized: [b, cout, h, w])
         let sv = s.scalars
-        let wholeBatch = kdim * b * p <= columnBudget
+        // one sample per GEMM (an image must not depend on its batch: see BLAS.pieces)
+        let wholeBatch = b == 1 && kdim * p <= columnBudget
         let tileRows = wholeBatch ? h : max(1, min(h, columnBudget / max(kdim * w, 1)))
         let colCount = wholeBatch ? kdim * b * p : kdim * tileRows * w
         let col = UnsafeMutablePointer<Float>.allocate(capacity: colCount)

@@ -13,10 +13,15 @@ public enum Linear {
                     for r in 0..<rows { for o in 0..<outF { y[r * outF + o] = bp[o] * biasScale } }
                 }
             }
+            // one GEMM per sample (leading axis): a sample's output must not depend on the batch
+            // it came in, and OpenBLAS computes a row differently by its place in the call
+            let samples = x.rank >= 2 ? max(1, x.shape[0]) : 1, per = rows / samples
             x.withUnsafeBufferPointer { xp in
                 weight.withUnsafeBufferPointer { wp in
-                    BLAS.sgemm(transB: true, m: rows, n: outF, k: inF, alpha: scale, a: xp.baseAddress!, lda: inF,
-                               b: wp.baseAddress!, ldb: inF, beta: bias == nil ? 0 : 1, c: y.baseAddress!, ldc: outF)
+                    for s in 0..<samples where per > 0 {
+                        BLAS.sgemm(transB: true, m: per, n: outF, k: inF, alpha: scale, a: xp.baseAddress! + s * per * inF, lda: inF,
+                                   b: wp.baseAddress!, ldb: inF, beta: bias == nil ? 0 : 1, c: y.baseAddress! + s * per * outF, ldc: outF)
+                    }
                 }
             }
         }

@@ -1,0 +1,33 @@
+import Tensors
+import XCTest
+
+/// OpenBLAS (Haswell/Zen kernels) computes the last rows and columns of a call with other
+/// instruction sequences than the rest, so an element's low bits depend on the call's shape and
+/// on its place in it. These tests catch a GEMM whose shape follows the batch, the thread count
+/// or the load: the pipeline promises bytes that depend on none of them.
+final class GEMMDeterminismTests: XCTestCase {
+    func testLinearRowDoesNotDependOnItsBatch() {
+        let w = seeded([96, 200], seed: 1), b = seeded([96], seed: 2)
+        let batch = seeded([7, 200], seed: 3)
+        let all = Linear.forward(batch, weight: w, bias: b)
+        for i in 0..<7 {
+            XCTAssertEqual(Linear.forward(batch.slice(i..<(i + 1)), weight: w, bias: b), all.slice(i..<(i + 1)), "row \(i)")
+        }
+        let tokens = seeded([3, 50, 200], seed: 4)   // [batch, tokens, width] as in CLIP
+        let t = Linear.forward(tokens, weight: w, bias: nil)
+        XCTAssertEqual(Linear.forward(tokens.slice(2..<3), weight: w, bias: nil), t.slice(2..<3))
+        XCTAssertEqual(batch.matmul(w, transposeOther: true).slice(4..<5), batch.slice(4..<5).matmul(w, transposeOther: true))
+    }
+
+    func testLargeGEMMDoesNotDependOnTheThreadCount() {
+        let a = seeded([64, 300], seed: 5), b = seeded([300, 1000], seed: 6)
+        let saved = Parallel.threads
+        defer { Parallel.setThreads(saved) }
+        Parallel.setThreads(1)
+        let one = a.matmul(b)
+        for n in [2, 3, 4] {
+            Parallel.setThreads(n)
+            XCTAssertEqual(a.matmul(b), one, "\(n) threads")
+        }
+    }
+}
