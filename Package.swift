@@ -34,10 +34,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // The one file reader and the one durable writer (temp, fsync, rename), SHA-256, stop signals.
+        .target(name: "FileIO"),
         .target(name: "Tensors", dependencies: ["CBLAS", "CSupport"], swiftSettings: numeric),
-        .target(name: "Checkpoints", dependencies: ["Tensors"], swiftSettings: numeric),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "FileIO", "CZlib"], swiftSettings: numeric),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "CZlib"], swiftSettings: numeric),
-        .target(name: "Media", dependencies: ["Tensors", "CPNG", "CJPEG", "CHDF5"], swiftSettings: numeric),
+        .target(name: "Media", dependencies: ["Tensors", "FileIO", "CPNG", "CJPEG", "CHDF5"], swiftSettings: numeric),
 
         // Scores of an edit (CLIP similarity, directional CLIP, identity, latent distance).
         .target(name: "Editing", dependencies: ["Tensors", "Models"], swiftSettings: numeric),
@@ -47,39 +49,39 @@ let package = Package(
 
         // cfclip train: optimisers, the training step on the tape, the loop, checkpoints.
         .target(name: "Training", dependencies: [
-            "Tensors", "Checkpoints", "Models", "Editing", "Media",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Editing", "Media",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: numeric),
 
         // cfclip-batch: YAML config, sources, stages on bounded queues, shards, resume, reports.
         .target(name: "Pipeline", dependencies: [
-            "Tensors", "Checkpoints", "Models", "Media", "Editing", "CZlib",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Editing", "CZlib",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: numeric),
 
         .executableTarget(name: "cfclip", dependencies: [
-            "Tensors", "Checkpoints", "Models", "Media", "Parity", "Pipeline", "Training",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Parity", "Pipeline", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
         .executableTarget(name: "cfclip-bench", dependencies: [
-            "Tensors", "Checkpoints", "Models", "Training",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 
         .executableTarget(name: "cfclip-batch", dependencies: [
-            "Pipeline", "Media",
+            "Pipeline", "Media", "FileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 
         // Locates ../shared/fixtures for every test target (skip, or fail under CI=true).
         .target(name: "FixtureSupport", dependencies: ["Tensors"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "FixtureSupport"], swiftSettings: numeric),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "FileIO", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
-        .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: numeric),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "FileIO", "CHDF5"], swiftSettings: numeric),
         .testTarget(name: "CLITests", dependencies: ["Media", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Editing", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "FileIO", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FileIO", "Editing", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
     ]
 )

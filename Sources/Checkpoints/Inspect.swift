@@ -1,3 +1,4 @@
+import FileIO
 /// What `cfclip inspect` reports about a checkpoint: every tensor's dotted name, stored dtype,
 /// shape and the SHA-256 of its values as contiguous little-endian float32 (int64 for integer
 /// and bool tensors), so two files can be compared tensor by tensor whatever their container.

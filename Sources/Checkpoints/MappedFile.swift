@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -5,44 +6,37 @@ import Glibc
 import Darwin
 #endif
 
-/// A whole file mapped read-only. Checkpoints reach hundreds of megabytes (the FFHQ generator,
-/// CLIP ViT-B/32), so tensors are decoded straight from the mapping: the bytes are copied once,
-/// into the tensors, never into an intermediate `Data`.
+/// A whole checkpoint in memory, read through the one reader (`InputFile`): a regular file
+/// only, every read error an error. (It was an mmap, but a mapped page that cannot be read -
+/// an NFS hiccup, a file truncated meanwhile - kills the process with SIGBUS.) Tensors are
+/// decoded straight from this buffer: the bytes are copied once more, into the tensors.
 final class MappedFile {
     let path: String
     let bytes: UnsafeRawBufferPointer
     private let base: UnsafeMutableRawPointer?
-    private let length: Int
 
     init(path: String) throws {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CheckpointError.io(file: path, what: "no such file")
+        let input: InputFile
+        do { input = try InputFile(path: path) } catch let e as FileIOError {
+            throw CheckpointError.io(file: path, what: e.what)
         }
-        if isDirectory.boolValue { throw CheckpointError.io(file: path, what: "is a directory, not a checkpoint file") }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw CheckpointError.io(file: path, what: "cannot open: \(MappedFile.lastError())") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw CheckpointError.io(file: path, what: "cannot stat: \(MappedFile.lastError())") }
-        length = Int(info.st_size)
+        let length = input.size
         if length == 0 {
             base = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let p, p != UnsafeMutableRawPointer(bitPattern: -1) else {
-            throw CheckpointError.io(file: path, what: "cannot map the file: \(MappedFile.lastError())")
+        let p = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 64)
+        do { try input.read(into: p, count: length, at: 0) } catch let e as FileIOError {
+            p.deallocate()
+            throw CheckpointError.io(file: path, what: e.what)
         }
         base = p
         bytes = UnsafeRawBufferPointer(start: p, count: length)
     }
 
-    deinit { if let base { munmap(base, length) } }
-
-    static func lastError() -> String { String(cString: strerror(errno)) }
+    deinit { base?.deallocate() }
 }
 
 /// Little-endian reads at byte offsets. Callers bounds-check first (`has`); these never trap on

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Tensors
 #if canImport(Glibc)
@@ -123,48 +124,20 @@ public enum Safetensors {
         var header = Array(JSONValue.object(members).serialized().utf8)
         while header.count % 8 != 0 { header.append(UInt8(ascii: " ")) } // keeps the data 8-byte aligned
 
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw CheckpointError.io(file: path, what: "cannot create \(temporary): \(MappedFile.lastError())") }
-        var ok = false
-        defer {
-            if !ok { close(fd); unlink(temporary) }
-        }
+        let file = try DurableFile(path: path, shared: true)
         var length = UInt64(header.count).littleEndian
-        try withUnsafeBytes(of: &length) { try writeAll(fd, $0, path) }
-        try header.withUnsafeBytes { try writeAll(fd, $0, path) }
+        try withUnsafeBytes(of: &length) { try file.write($0) }
+        try header.withUnsafeBytes { try file.write($0) }
         for name in names {
             try tensors[name]!.withUnsafeBufferPointer { buf in
                 #if _endian(little)
-                try writeAll(fd, UnsafeRawBufferPointer(buf), path)
+                try file.write(UnsafeRawBufferPointer(buf))
                 #else
                 let le = buf.map { $0.bitPattern.littleEndian }
-                try le.withUnsafeBytes { try writeAll(fd, $0, path) }
+                try le.withUnsafeBytes { try file.write($0) }
                 #endif
             }
         }
-        guard fsync(fd) == 0 else { throw CheckpointError.io(file: path, what: "cannot flush to disk: \(MappedFile.lastError())") }
-        ok = true
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let why = MappedFile.lastError()
-            unlink(temporary)
-            throw CheckpointError.io(file: path, what: "cannot rename \(temporary) into place: \(why)")
-        }
-    }
-
-    private static func writeAll(_ fd: Int32, _ data: UnsafeRawBufferPointer, _ path: String) throws {
-        guard var p = data.baseAddress else { return }
-        var left = data.count
-        while left > 0 {
-            let n = systemWrite(fd, p, min(left, 1 << 30))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw CheckpointError.io(file: path, what: "write failed: \(MappedFile.lastError())") }
-            p += n
-            left -= n
-        }
+        try file.commit()
     }
 }
-
-/// POSIX write(2); a free function because `Safetensors.write` shadows the name inside the enum.
-private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }

@@ -1,3 +1,6 @@
+import CZlib
+import Foundation
+
 /// A minimal reader for the zip files `torch.save` and `torch.jit.save` write: stored
 /// (uncompressed) entries found through the central directory, zip64 records for files and
 /// offsets past 4 GiB. Entries are views into the mapped file, never copies.
@@ -8,12 +11,16 @@ struct ZipArchive {
         /// Byte range of the entry's data in the file (after its local header).
         var dataOffset: Int
         var size: Int
+        /// CRC-32 the directory records for the entry's bytes.
+        var crc: UInt32
     }
 
     let file: String
     let bytes: UnsafeRawBufferPointer
     private(set) var entries: [Entry] = []
     private var index: [String: Int] = [:]
+    /// Entries whose CRC-32 has been checked (storages shared by several tensors are read again).
+    private let checked = CheckedEntries()
 
     init(bytes: UnsafeRawBufferPointer, file: String) throws {
         self.bytes = bytes
@@ -64,6 +71,7 @@ struct ZipArchive {
                 throw bad("zip central directory entry \(i) at byte \(at) is damaged")
             }
             let method = bytes.u16(at + 10)
+            let crc = bytes.u32(at + 16)
             var compressed = UInt64(bytes.u32(at + 20))
             var uncompressed = UInt64(bytes.u32(at + 24))
             let nameLength = Int(bytes.u16(at + 28)), extraLength = Int(bytes.u16(at + 30))
@@ -107,8 +115,10 @@ struct ZipArchive {
             if method == 0 && compressed != uncompressed {
                 throw bad("zip entry '\(name)' is stored but its sizes disagree (\(compressed) vs \(uncompressed))")
             }
+            // A second entry of the same name would let a reader see one copy and a lookup another.
+            guard index[name] == nil else { throw bad("zip archive holds the entry '\(name)' twice") }
             index[name] = entries.count
-            entries.append(Entry(name: name, method: method, dataOffset: dataOffset, size: Int(compressed)))
+            entries.append(Entry(name: name, method: method, dataOffset: dataOffset, size: Int(compressed), crc: crc))
         }
     }
 
@@ -119,6 +129,28 @@ struct ZipArchive {
         guard entry.method == 0 else {
             throw CheckpointError.unsupported(file: file, what: "zip entry '\(entry.name)' is compressed (method \(entry.method)); torch.save writes stored entries, so re-save it with torch.save")
         }
-        return bytes.slice(entry.dataOffset, entry.size)
+        let data = bytes.slice(entry.dataOffset, entry.size)
+        if !checked.contains(entry.dataOffset) {
+            var crc: UInt = 0
+            var p = data.baseAddress, left = data.count
+            while left > 0, let q = p {   // zlib takes 32-bit lengths
+                let n = min(left, 1 << 30)
+                crc = CZlib.crc32(crc, q.assumingMemoryBound(to: UInt8.self), UInt32(n))
+                p = q + n; left -= n
+            }
+            guard UInt32(truncatingIfNeeded: crc) == entry.crc else {
+                throw CheckpointError.malformed(file: file, what: "zip entry '\(entry.name)' is damaged: its CRC-32 is "
+                    + String(format: "%08x, the directory says %08x", UInt32(truncatingIfNeeded: crc), entry.crc))
+            }
+            checked.insert(entry.dataOffset)
+        }
+        return data
     }
+}
+
+/// The set of entries a `ZipArchive` has verified (a class: the archive itself is a value).
+final class CheckedEntries {
+    private var offsets: Set<Int> = []
+    func contains(_ o: Int) -> Bool { offsets.contains(o) }
+    func insert(_ o: Int) { offsets.insert(o) }
 }

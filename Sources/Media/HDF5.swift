@@ -1,4 +1,5 @@
 import CHDF5
+import FileIO
 import Foundation
 
 /// A thin HDF5 wrapper for float32 datasets whose leading axis indexes samples: open, read
@@ -10,7 +11,7 @@ public final class HDF5File: @unchecked Sendable {
 
     public init(reading path: String) throws {
         self.path = path
-        guard FileManager.default.fileExists(atPath: path) else { throw MediaError.io(file: path, what: "no such file") }
+        do { try InputFile.requireRegularFile(path) } catch let e as FileIOError { throw MediaError.io(file: path, what: e.what) }
         H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)   // errors come back as values, not printed
         let f = H5Fopen(path, cf_h5f_acc_rdonly(), cf_h5p_default())
         guard f >= 0 else { throw MediaError.decode(file: path, what: "not an HDF5 file") }
@@ -100,7 +101,7 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     func open(_ name: String) throws -> (hid_t, hid_t) {
-        guard hasDataset(name) else { throw MediaError.decode(file: path, what: "no dataset '\(name)'") }
+        guard hasDataset(name) else { throw MediaError.decode(file: path, what: "no dataset '\(name)'; the file holds \(contents())") }
         // a chunk cache (64 MiB) that holds at least one chunk, so reads that cut a chunk do not
         // inflate it again for every slab
         let dapl = H5Pcreate(cf_h5p_dataset_access())
@@ -117,5 +118,88 @@ public final class HDF5File: @unchecked Sendable {
         var d = [hsize_t](repeating: 0, count: rank)
         H5Sget_simple_extent_dims(space, &d, nil)
         return d.map { Int($0) }
+    }
+
+    /// Refuses a dataset whose values would not be the file's own numbers: storage in other
+    /// files (external raw files, virtual datasets: an HDF5 file could make us read
+    /// /etc/passwd as latents), chunks never written (read back as fill values), unallocated
+    /// or truncated contiguous storage, and non-floating-point types (converted silently).
+    public func checkStoredValues(_ name: String, allowExternal: Bool = false) throws {
+        let (ds, space) = try open(name)
+        defer { H5Sclose(space); H5Dclose(ds) }
+        func bad(_ what: String) -> MediaError { .decode(file: path, what: "dataset '\(name)' \(what)") }
+        let type = H5Dget_type(ds)
+        defer { H5Tclose(type) }
+        if H5Tget_class(type) != H5T_FLOAT {
+            throw bad("holds \(typeName(type)) values; latent codes must be floating point (float32 as written by cfclip import-latents)")
+        }
+        let plist = H5Dget_create_plist(ds)
+        defer { H5Pclose(plist) }
+        let layout = H5Pget_layout(plist)
+        if layout == H5D_VIRTUAL { throw bad("is a virtual dataset whose values live in other files; copy it into a plain dataset") }
+        if H5Pget_external_count(plist) > 0 && !allowExternal {
+            throw bad("keeps its values in \(H5Pget_external_count(plist)) external raw file(s) outside this file; refused unless the pipeline sets source.allow_external_storage: true")
+        }
+        let shape = dims(space)
+        let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        if count == 0 { return }
+        if layout == H5D_CHUNKED {
+            var chunk = [hsize_t](repeating: 0, count: 32)
+            let rank = Int(H5Pget_chunk(plist, 32, &chunk))
+            guard rank == shape.count else { throw bad("has a chunk shape of rank \(rank) for a rank-\(shape.count) dataset") }
+            var expected = 1
+            for (d, c) in zip(shape, chunk.prefix(rank)) {
+                guard c > 0 else { throw bad("has a zero chunk size") }
+                let n = (d + Int(c) - 1) / Int(c)
+                expected = expected.multipliedReportingOverflow(by: n).overflow ? Int.max : expected * n
+            }
+            var written: hsize_t = 0
+            H5Sselect_all(space)
+            guard H5Dget_num_chunks(ds, space, &written) >= 0 else { throw bad("has a damaged chunk index") }
+            guard Int(written) == expected else {
+                throw bad("has \(written) of its \(expected) chunks written (shape \(shape)): the rest would read as fill values, not latents")
+            }
+        } else if layout == H5D_CONTIGUOUS && H5Pget_external_count(plist) == 0 {
+            var status = H5D_SPACE_STATUS_ERROR
+            guard H5Dget_space_status(ds, &status) >= 0, status == H5D_SPACE_STATUS_ALLOCATED else {
+                throw bad("was never written (no storage allocated): it would read as fill values")
+            }
+            let offset = UInt64(H5Dget_offset(ds)), bytes = UInt64(H5Dget_storage_size(ds))
+            var info = stat()
+            if offset != UInt64(haddr_t.max), stat(path, &info) == 0, offset + bytes > UInt64(info.st_size) {
+                throw bad("stores \(bytes) bytes at byte \(offset), past the end of the \(info.st_size)-byte file (truncated?)")
+            }
+        }
+    }
+
+    /// "latents (float32 [20, 18, 512]), ids (int64 [20])" for the root group, for errors.
+    func contents() -> String {
+        var info = H5G_info_t()
+        guard H5Gget_info(file, &info) >= 0 else { return "nothing readable" }
+        var items: [String] = []
+        for i in 0..<min(Int(info.nlinks), 20) {
+            var buf = [CChar](repeating: 0, count: 256)
+            guard H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), &buf, 255, cf_h5p_default()) > 0 else { continue }
+            let name = String(cString: buf)
+            let ds = H5Dopen2(file, name, cf_h5p_default())
+            if ds < 0 { items.append(name); continue }
+            let type = H5Dget_type(ds), space = H5Dget_space(ds)
+            items.append("\(name) (\(typeName(type)) \(dims(space)))")
+            H5Sclose(space); H5Tclose(type); H5Dclose(ds)
+        }
+        if info.nlinks > 20 { items.append("...") }
+        return items.isEmpty ? "no datasets" : items.joined(separator: ", ")
+    }
+
+    func typeName(_ t: hid_t) -> String {
+        let size = H5Tget_size(t)
+        switch H5Tget_class(t) {
+        case H5T_FLOAT: return "float\(size * 8)"
+        case H5T_INTEGER: return (H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int") + "\(size * 8)"
+        case H5T_ENUM: return "enum (bool?)"
+        case H5T_STRING: return "string"
+        case H5T_COMPOUND: return "compound"
+        default: return "non-numeric"
+        }
     }
 }

@@ -12,10 +12,11 @@ public final class LatentFile: @unchecked Sendable {
     public let chunkRows: Int?
     let file: HDF5File
 
-    public init(path: String, dataset: String = "latents") throws {
+    public init(path: String, dataset: String = "latents", allowExternalStorage: Bool = false) throws {
         self.path = path
         self.dataset = dataset
         file = try HDF5File(reading: path)
+        try file.checkStoredValues(dataset, allowExternal: allowExternalStorage)
         let shape = try file.shape(of: dataset)
         guard shape.count == 2 || shape.count == 3 else {
             throw MediaError.decode(file: path, what: "dataset '\(dataset)' must be [N, L, D] (W+) or [N, D] (W), found shape \(Shape.text(shape))")

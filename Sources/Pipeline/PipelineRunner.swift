@@ -8,9 +8,11 @@ public struct RunOptions: Sendable {
     public var partition: Partition = .whole
     public var force = false
     public var progress = true
+    /// Re-hash finished shards before trusting them on resume.
+    public var verify = true
 
-    public init(output: String? = nil, partition: Partition = .whole, force: Bool = false, progress: Bool = true) {
-        self.output = output; self.partition = partition; self.force = force; self.progress = progress
+    public init(output: String? = nil, partition: Partition = .whole, force: Bool = false, progress: Bool = true, verify: Bool = true) {
+        self.output = output; self.partition = partition; self.force = force; self.progress = progress; self.verify = verify
     }
 }
 
@@ -61,7 +63,10 @@ public enum PipelineRunner {
         let layout = OutputLayout(root: config.output.dir)
         let folder = OutputFolder(layout: layout)
         try folder.create()
-        let done = try folder.reconcile(configHash: identity.configHash, plan: plan, partition: options.partition, force: options.force)
+        let lock = try FolderLock(layout: layout, partition: options.partition, exclusive: options.force)
+        defer { lock.release() }
+        let done = try folder.reconcile(configHash: identity.configHash, plan: plan, partition: options.partition, force: options.force,
+                                        verify: options.verify)
         let manifest = Manifest(configHash: identity.configHash, config: identity.canonical, checksums: checksums, plan: plan,
                                 partitionCount: options.partition.count)
         try manifest.write(to: layout)
@@ -78,8 +83,9 @@ public enum PipelineRunner {
         let complete = (0..<plan.count).allSatisfy { folder.isComplete($0, configHash: identity.configHash, rows: plan.rows(of: $0)) }
         var regression: RegressionReport? = nil
         if complete {
-            try Summary.build(layout: layout, manifest: manifest).write(to: layout)
-            try ReportPage.write(layout: layout, manifest: manifest)
+            let summary = try Summary.build(layout: layout, manifest: manifest, verify: false)
+            try summary.write(to: layout)
+            try ReportPage.write(layout: layout, manifest: manifest, summary: summary)
             if let r = config.regression { regression = try RegressionCheck.compare(output: layout, golden: r) }
         }
         return RunResult(outputFolder: layout.root, shardsWritten: writer.shardsWritten, shardsSkipped: done.count, shardsTotal: plan.count,

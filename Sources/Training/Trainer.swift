@@ -1,3 +1,4 @@
+import FileIO
 import Checkpoints
 import Foundation
 import Media
@@ -108,7 +109,7 @@ public final class Trainer {
     func writeSamples(_ x: Tensor, _ xHat: Tensor) throws {
         let n = x.shape[0]
         let grid = RGBImage.grid([(0..<n).map { RGBImage(tensor: x, index: $0) }, (0..<n).map { RGBImage(tensor: xHat, index: $0) }], gap: 2)
-        try AtomicFile.write(try PNG.encode(grid), to: out.appendingPathComponent(String(format: "images/step-%06d.png", step)).path)
+        try DurableFile.write(try PNG.encode(grid), to: out.appendingPathComponent(String(format: "images/step-%06d.png", step)).path, shared: true)
     }
 
     /// The mapper (with its generator, loadable by the pipeline) and the training state.

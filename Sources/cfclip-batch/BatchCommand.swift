@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIO
 import Foundation
 import Pipeline
 
@@ -15,12 +16,18 @@ struct BatchCommand: ParsableCommand {
         """,
         subcommands: [RunCommand.self, MergeCommand.self, ReportCommand.self],
         defaultSubcommand: RunCommand.self)
+
+    /// SIGINT/SIGTERM handling is set up before any thread starts.
+    static func main() {
+        StopSignals.install(program: "cfclip-batch")
+        main(nil)
+    }
 }
 
 /// Prints a user-facing error in one line and exits non-zero (no stack trace).
 func reportingErrors(_ body: () throws -> Void) throws {
     do { try body() } catch let e as ValidationError { throw e } catch let e as ExitCode { throw e } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        ErrorReport.print(error)
         throw ExitCode(1)
     }
 }

@@ -21,12 +21,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Number of parts the job is split into.") var shardCount: Int?
     @Flag(help: "Replace the outputs of a folder made with another configuration.") var force = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
+    @Flag(help: "Trust finished shards by their size, without re-hashing them (SHA-256) first.") var noVerify = false
 
     func run() throws {
         try reportingErrors {
             let partition = try Partition.resolve(index: shardIndex, count: shardCount, environment: ProcessInfo.processInfo.environment)
             let result = try PipelineRunner.run(pipeline: pipeline, options: RunOptions(output: output, partition: partition,
-                                                                                        force: force, progress: !quiet))
+                                                                                        force: force, progress: !quiet, verify: !noVerify))
             var line = "wrote \(result.shardsWritten) shard(s), skipped \(result.shardsSkipped) finished"
             if partition.count > 1 { line += " (part \(partition.index) of \(partition.count))" }
             line += String(format: " in %.1f s", result.seconds)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIO
 
 @main
 struct CFClipCommand: ParsableCommand {
@@ -7,4 +8,10 @@ struct CFClipCommand: ParsableCommand {
         abstract: "CF-CLIP text-driven StyleGAN2 editing: inspect checkpoints, check parity with the reference.",
         subcommands: [InspectCommand.self, ParityCommand.self, EditCommand.self, TrainCommand.self, DemoAssetsCommand.self,
                       ImportLatentsCommand.self, SampleCodesCommand.self])
+
+    /// SIGINT/SIGTERM handling is set up before any thread starts.
+    static func main() {
+        StopSignals.install(program: "cfclip")
+        main(nil)
+    }
 }

@@ -1,3 +1,4 @@
+import FileIO
 import ArgumentParser
 import Checkpoints
 import Foundation
@@ -63,7 +64,7 @@ struct EditCommand: ParsableCommand {
             let edited = try m.edit(w, textEmbedding: embedding, alpha: alpha)
             let images = try g.synthesize(Tensor.concatenate([w, edited]))
             let pair = RGBImage.row([RGBImage(tensor: images, index: 0), RGBImage(tensor: images, index: 1)], gap: 4)
-            try AtomicFile.write(try PNG.encode(pair), to: out)
+            try DurableFile.write(try PNG.encode(pair), to: out, shared: true)
             print("wrote \(out) (\(pair.width)x\(pair.height): source | edit, alpha \(alpha))")
         }
     }
@@ -72,7 +73,7 @@ struct EditCommand: ParsableCommand {
 /// Prints a user-facing error in one line and exits non-zero (no stack trace).
 func reportingErrors(_ body: () throws -> Void) throws {
     do { try body() } catch let e as ValidationError { throw e } catch let e as ExitCode { throw e } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        ErrorReport.print(error)
         throw ExitCode(1)
     }
 }

@@ -1,3 +1,4 @@
+import FileIO
 import ArgumentParser
 import Checkpoints
 import Foundation
@@ -27,7 +28,7 @@ struct InspectCommand: ParsableCommand {
             inspection = try Inspection.of(path: file)
         } catch let error as CheckpointError {
             // One line naming the file and what is wrong; no usage text, no stack trace.
-            FileHandle.standardError.write(Data(("error: " + error.description + "\n").utf8))
+            ErrorReport.print(error)
             throw ExitCode.failure
         }
         print(json ? inspection.json() : inspection.table())

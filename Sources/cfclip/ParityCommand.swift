@@ -1,3 +1,4 @@
+import FileIO
 import ArgumentParser
 import Foundation
 import Parity
@@ -24,7 +25,7 @@ struct ParityCommand: ParsableCommand {
         } catch let e as ExitCode {
             throw e
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            ErrorReport.print(error)
             throw ExitCode(2)
         }
     }

@@ -6,7 +6,7 @@ final class PickleTests: XCTestCase {
     private func unpickle(_ bytes: [UInt8], torchScript: Bool = false) throws -> PickleValue {
         try bytes.withUnsafeBytes { raw in
             let u = Unpickler(bytes: raw, file: "test.pkl", torchScript: torchScript)
-            return try PickleFreezer(file: "test.pkl") { _ in throw CheckpointError.malformed(file: "test.pkl", what: "no storages") }
+            return try PickleFreezer(file: "test.pkl", budget: try LoadBudget(file: "test.pkl", fileSize: bytes.count)) { _ in throw CheckpointError.malformed(file: "test.pkl", what: "no storages") }
                 .freeze(try u.load())
         }
     }

@@ -1,3 +1,4 @@
+import FileIO
 @testable import Checkpoints
 import FixtureSupport
 import XCTest

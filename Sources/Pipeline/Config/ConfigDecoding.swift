@@ -80,7 +80,7 @@ extension SourceConfig: Decodable {
 }
 
 extension HDF5SourceConfig: Decodable {
-    enum CodingKeys: String, CodingKey, CaseIterable { case path, dataset, limit }
+    enum CodingKeys: String, CodingKey, CaseIterable { case path, dataset, limit, allowExternalStorage = "allow_external_storage" }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(CodingKeys.self)
@@ -88,6 +88,7 @@ extension HDF5SourceConfig: Decodable {
         dataset = try c.decodeIfPresent(String.self, forKey: .dataset) ?? "latents"
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
             .map { try c.require($0, { $0 >= 0 }, forKey: .limit, "must be 0 or more") }
+        allowExternalStorage = try c.decodeIfPresent(Bool.self, forKey: .allowExternalStorage) ?? false
     }
 }
 
@@ -109,14 +110,18 @@ extension EditConfig: Decodable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(CodingKeys.self)
         name = try c.require(try c.decode(String.self, forKey: .name), EditConfig.isValidName, forKey: .name,
-                             "must be letters, digits, '_' or '-' (it names files KEY.NAME.png) and not 'src'")
+                             "must be letters, digits, '_' or '-', at most \(EditConfig.maxNameLength) of them (it names files KEY.NAME.png in tar members of 100 bytes), and not 'src'")
         text = try c.decode(String.self, forKey: .text)
         mapper = try c.decode(String.self, forKey: .mapper)
         alpha = try c.require(try c.decodeIfPresent(Float.self, forKey: .alpha) ?? 1, { $0.isFinite }, forKey: .alpha, "must be a finite number")
     }
 
+    /// Longest edit name: `KEY.NAME.png` must fit a tar member name (100 bytes) with room for
+    /// keys past nine digits.
+    static let maxNameLength = 64
+
     static func isValidName(_ s: String) -> Bool {
-        !s.isEmpty && s != "src" && s != "json" && s.unicodeScalars.allSatisfy {
+        !s.isEmpty && s.utf8.count <= maxNameLength && s != "src" && s != "json" && s.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
         }
     }

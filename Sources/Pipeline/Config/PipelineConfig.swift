@@ -46,6 +46,9 @@ public struct HDF5SourceConfig: Sendable, Equatable {
     public var dataset = "latents"
     /// Only the first `limit` rows.
     public var limit: Int?
+    /// Accept a dataset whose values live in external raw files (refused by default: they can
+    /// point anywhere on the machine).
+    public var allowExternalStorage = false
 }
 
 public struct SampledSourceConfig: Sendable, Equatable {

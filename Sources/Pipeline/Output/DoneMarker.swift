@@ -1,4 +1,5 @@
 import Checkpoints
+import FileIO
 import Foundation
 
 /// The file that says a shard is complete, written after everything it lists: the shard's
@@ -37,9 +38,15 @@ public struct DoneMarker: Sendable, Equatable {
         guard let shard = j["shard"]?.intValue, let hash = j["config_hash"]?.stringValue,
               case let .array(rows)? = j["rows"], rows.count == 2, let a = rows[0].intValue, let b = rows[1].intValue,
               case let .object(fileList)? = j["files"] else { throw bad("done-marker lacks shard, config_hash, rows or files") }
+        guard shard >= 0, a >= 0, a <= b else { throw bad("done-marker has shard \(shard) and rows \(a)..<\(b)") }
         var files: [String: FileRecord] = [:]
         for (k, v) in fileList {
-            guard let n = v["bytes"]?.intValue, let s = v["sha256"]?.stringValue else { throw bad("done-marker entry '\(k)' lacks bytes or sha256") }
+            // Part folders come from other machines: a key is one of this shard's own names,
+            // never a path that could lead outside the folder.
+            guard isShardFile(k, shard: shard) else {
+                throw bad("done-marker lists '\(printable(k))', which is not a file of shard \(shard) (expected \(OutputLayout.shardName(shard)).tar, its folder's plain file names, or its metrics)")
+            }
+            guard let n = v["bytes"]?.intValue, n >= 0, let s = v["sha256"]?.stringValue else { throw bad("done-marker entry '\(printable(k))' lacks bytes or sha256") }
             files[k] = FileRecord(bytes: n, sha256: s)
         }
         var timings: [String: Double] = [:]
@@ -67,4 +74,22 @@ extension JSONValue {
     }
     var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
     var arrayValue: [JSONValue]? { if case let .array(a) = self { return a } else { return nil } }
+}
+
+/// Whether `relative` names a file that shard `s` may have: its tar, its metrics, or a plain
+/// file name (no separators, no dot-only names) inside its folder.
+func isShardFile(_ relative: String, shard s: Int) -> Bool {
+    let layout = OutputLayout(root: "")
+    if relative == layout.tarRelative(s) || relative == layout.metricsRelative(s) { return true }
+    let folder = layout.folderRelative(s) + "/"
+    guard relative.hasPrefix(folder) else { return false }
+    let name = relative.dropFirst(folder.count)
+    return !name.isEmpty && name.utf8.count <= 255 && name != "." && name != ".."
+        && !name.unicodeScalars.contains { $0 == "/" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7f }
+}
+
+/// Text from a file, safe to put in a one-line message: control characters escaped
+/// (`ErrorReport.escape`, newlines included) and long text cut.
+public func printable(_ text: String, limit: Int = 120) -> String {
+    ErrorReport.escape(String(text.prefix(limit))) + (text.count > limit ? "..." : "")
 }

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +35,7 @@ public struct OutputFolder: Sendable {
 
     /// Returns the owned shards already done for `configHash`; clears everything else of the
     /// owned shards. A folder made with another config hash is an error unless `force`.
-    public func reconcile(configHash: String, plan: ShardPlan, partition: Partition, force: Bool) throws -> Set<Int> {
+    public func reconcile(configHash: String, plan: ShardPlan, partition: Partition, force: Bool, verify: Bool = true) throws -> Set<Int> {
         let fm = FileManager.default
         let previous = fm.fileExists(atPath: layout.manifest) ? try? Manifest.read(layout) : nil
         let markers = layout.markedShards().compactMap { try? DoneMarker.read(path: layout.done($0)) }
@@ -50,7 +51,7 @@ public struct OutputFolder: Sendable {
         }
         var done: Set<Int> = []
         for s in 0..<plan.count where partition.owns(s) {
-            if isComplete(s, configHash: configHash, rows: plan.rows(of: s)) { done.insert(s) } else { removeShard(s) }
+            if isComplete(s, configHash: configHash, rows: plan.rows(of: s), verify: verify) { done.insert(s) } else { removeShard(s) }
         }
         if partition.count == 1 {
             // stray `manifest.json.PID.tmp` and the like; with parts in one folder another
@@ -63,14 +64,15 @@ public struct OutputFolder: Sendable {
     }
 
     /// A shard is done when its marker matches the config and rows and every file it lists
-    /// exists with the recorded size (merge checks the SHA-256 too).
-    public func isComplete(_ s: Int, configHash: String, rows: Range<Int>) -> Bool {
-        guard let m = try? DoneMarker.read(path: layout.done(s)), m.configHash == configHash, m.rows == rows, !m.files.isEmpty else {
+    /// exists with the recorded size and, with `verify`, the recorded SHA-256 (a flipped byte
+    /// keeps the size: resume and report re-hash by default, as merge does).
+    public func isComplete(_ s: Int, configHash: String, rows: Range<Int>, verify: Bool = false) -> Bool {
+        guard let m = try? DoneMarker.read(path: layout.done(s)), m.shard == s, m.configHash == configHash, m.rows == rows, !m.files.isEmpty else {
             return false
         }
         return m.files.allSatisfy { path, record in
-            let attrs = try? FileManager.default.attributesOfItem(atPath: layout.path(path))
-            return (attrs?[.size] as? NSNumber)?.intValue == record.bytes
+            guard let file = try? InputFile(path: layout.path(path)), file.size == record.bytes else { return false }
+            return !verify || (try? file.sha256()) == record.sha256
         }
     }
 

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// Where everything lives in an output folder:

@@ -29,8 +29,8 @@ public struct Partition: Sendable, Equatable {
 
     public func owns(_ shard: Int) -> Bool { shard % count == index }
 
-    /// From `--shard-index/--shard-count`, else a Slurm job array (SLURM_ARRAY_TASK_ID minus
-    /// SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT), else a Kubernetes Indexed Job
+    /// From `--shard-index/--shard-count`, else a Slurm job array ((SLURM_ARRAY_TASK_ID -
+    /// SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP, of SLURM_ARRAY_TASK_COUNT), else a Kubernetes Indexed Job
     /// (JOB_COMPLETION_INDEX; the count is not exported there, so it comes from
     /// `--shard-count` or CFCLIP_SHARD_COUNT); else the whole job.
     public static func resolve(index: Int?, count: Int?, environment env: [String: String]) throws -> Partition {
@@ -44,9 +44,20 @@ public struct Partition: Sendable, Equatable {
         var i = index, n = count
         var from = "--shard-index"
         if i == nil, let id = try int("SLURM_ARRAY_TASK_ID") {
-            i = id - (try int("SLURM_ARRAY_TASK_MIN") ?? 0)
+            // `--array=MIN-MAX:STEP` numbers its tasks MIN, MIN+STEP, ...: the part is the
+            // task's position in that range. A list such as `0,5,9` has no position Slurm
+            // tells, so it is refused rather than guessed.
+            let lo = try int("SLURM_ARRAY_TASK_MIN") ?? 0, step = try int("SLURM_ARRAY_TASK_STEP") ?? 1
+            let count = try int("SLURM_ARRAY_TASK_COUNT"), hi = try int("SLURM_ARRAY_TASK_MAX")
+            let irregular = "the Slurm array is not one range MIN-MAX[:STEP] (SLURM_ARRAY_TASK_MIN \(lo), MAX \(hi.map(String.init) ?? "unset"), "
+                + "STEP \(step), COUNT \(count.map(String.init) ?? "unset")), so this task's part is unknown: pass --shard-index I --shard-count N"
+            guard step > 0, id >= lo, (id - lo) % step == 0 else { throw PipelineError.input(file: "SLURM_ARRAY_TASK_ID", what: "task \(id): " + irregular) }
+            if let hi, let count, (hi - lo) / step + 1 != count || (hi - lo) % step != 0 {
+                throw PipelineError.input(file: "SLURM_ARRAY_TASK_ID", what: irregular)
+            }
+            i = (id - lo) / step
             from = "SLURM_ARRAY_TASK_ID"
-            if n == nil { n = try int("SLURM_ARRAY_TASK_COUNT") }
+            if n == nil { n = count }
         } else if i == nil, let id = try int("JOB_COMPLETION_INDEX") {
             i = id
             from = "JOB_COMPLETION_INDEX"

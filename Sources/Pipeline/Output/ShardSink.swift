@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Media
 #if canImport(Glibc)
@@ -50,9 +51,14 @@ final class FolderShardSink: ShardSink {
         do { try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true) } catch {
             throw PipelineError.output(folder: layout.root, what: "cannot create \(tmp): \(error.localizedDescription)")
         }
+        Temporaries.add(tmp)
     }
 
-    deinit { if !published { try? FileManager.default.removeItem(atPath: layout.path(relative) + ".tmp") } }
+    deinit {
+        let tmp = layout.path(relative) + ".tmp"
+        Temporaries.remove(tmp)
+        if !published { try? FileManager.default.removeItem(atPath: tmp) }
+    }
 
     func add(_ sample: EncodedSample) throws {
         let tmp = layout.path(relative) + ".tmp"
@@ -67,7 +73,8 @@ final class FolderShardSink: ShardSink {
         let final = layout.path(relative)
         try? FileManager.default.removeItem(atPath: final)
         guard rename(final + ".tmp", final) == 0 else {
-            throw PipelineError.output(folder: layout.root, what: "cannot rename \(final).tmp into place: \(DurableFile.lastError())")
+            let e = errno
+            throw PipelineError.output(folder: layout.root, what: "cannot rename \(final).tmp into place: \(String(cString: strerror(e)))")
         }
         published = true
         DurableFile.syncFolder(layout.shardsDir)

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +37,7 @@ public enum Merge {
             for l in layouts {
                 guard FileManager.default.fileExists(atPath: l.done(s)) else { continue }
                 let marker = try DoneMarker.read(path: l.done(s))
-                guard marker.configHash == first.configHash, marker.rows == first.plan.rows(of: s) else {
+                guard marker.shard == s, marker.configHash == first.configHash, marker.rows == first.plan.rows(of: s) else {
                     throw PipelineError.merge(what: "\(l.done(s)) belongs to another configuration or plan")
                 }
                 try verify(marker, in: l)
@@ -70,7 +71,7 @@ public enum Merge {
         var manifest = first
         manifest.partitionCount = 1
         try manifest.write(to: out)
-        let summary = try Summary.build(layout: out, manifest: manifest)
+        let summary = try Summary.build(layout: out, manifest: manifest, verify: false)
         try summary.write(to: out)
         try ReportPage.write(layout: out, manifest: manifest, summary: summary)
         return Result(shards: chosen.count, samples: first.plan.samples, copied: copied)
@@ -95,9 +96,11 @@ public enum Merge {
             let tmp = out.path(out.folderRelative(marker.shard)) + ".tmp"
             try? FileManager.default.removeItem(atPath: tmp)
             try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+            Temporaries.add(tmp)
+            defer { Temporaries.remove(tmp) }
             for rel in inFolder { try copy(part.path(rel), to: tmp + "/" + String(rel.dropFirst(folderPrefix.count))) }
             let final = out.path(out.folderRelative(marker.shard))
-            guard rename(tmp, final) == 0 else { throw PipelineError.output(folder: out.root, what: "cannot rename \(tmp): \(DurableFile.lastError())") }
+            guard rename(tmp, final) == 0 else { let e = errno; throw PipelineError.output(folder: out.root, what: "cannot rename \(tmp): \(String(cString: strerror(e)))") }
             DurableFile.syncFolder(out.shardsDir)
         }
         for rel in marker.files.keys.sorted() where !rel.hasPrefix(folderPrefix) { try copy(part.path(rel), to: out.path(rel)) }
@@ -105,14 +108,9 @@ public enum Merge {
     }
 
     static func copy(_ from: String, to: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: from) else { throw PipelineError.input(file: from, what: "cannot read") }
-        defer { try? handle.close() }
+        let input = try InputFile(path: from)
         let file = try DurableFile(path: to)
-        while true {
-            let chunk = handle.readData(ofLength: 4 << 20)
-            if chunk.isEmpty { break }
-            try file.write([UInt8](chunk))
-        }
-        _ = try file.commit()
+        try input.forEachChunk { try file.write($0) }
+        try file.commit()
     }
 }

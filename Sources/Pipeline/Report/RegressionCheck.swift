@@ -1,3 +1,4 @@
+import FileIO
 import Checkpoints
 import Foundation
 import Media

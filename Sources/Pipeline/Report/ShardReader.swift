@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// Reads a finished shard back without loading it whole: `members` lists its files (for a
@@ -29,31 +30,27 @@ struct ShardReader {
             return names.sorted().map { Member(name: $0, path: dir + "/" + $0, offset: 0, size: -1) }
         }
         let path = layout.path(layout.tarRelative(shard))
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw PipelineError.input(file: path, what: "cannot read the shard") }
-        defer { try? handle.close() }
+        let file = try InputFile(path: path)
         var out: [Member] = []
-        var offset: UInt64 = 0
-        while true {
-            try handle.seek(toOffset: offset)
-            let header = [UInt8](handle.readData(ofLength: 512))
-            guard header.count == 512, !header.allSatisfy({ $0 == 0 }) else { break }
+        var offset = 0
+        while offset + 512 <= file.size {
+            let header = try file.bytes(at: offset, count: 512)
+            guard !header.allSatisfy({ $0 == 0 }) else { break }
             let name = String(decoding: header.prefix(100).prefix { $0 != 0 }, as: UTF8.self)
             let sizeText = String(decoding: header[124..<136].prefix { $0 != 0 && $0 != 0x20 }, as: UTF8.self)
-            guard let size = Int(sizeText, radix: 8) else { throw PipelineError.input(file: path, what: "corrupt tar header at byte \(offset)") }
-            out.append(Member(name: name, path: path, offset: offset + 512, size: size))
-            offset += 512 + UInt64((size + 511) / 512 * 512)
+            guard let size = Int(sizeText, radix: 8), size >= 0, size <= file.size - offset - 512 else {
+                throw PipelineError.input(file: path, what: "corrupt tar header at byte \(offset)")
+            }
+            out.append(Member(name: name, path: path, offset: UInt64(offset + 512), size: size))
+            offset += 512 + (size + 511) / 512 * 512
         }
         return out
     }
 
     func read(_ m: Member) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: m.path) else { throw PipelineError.input(file: m.path, what: "cannot read") }
-        defer { try? handle.close() }
-        if m.size < 0 { return [UInt8](handle.readDataToEndOfFile()) }
-        try handle.seek(toOffset: m.offset)
-        let data = [UInt8](handle.readData(ofLength: m.size))
-        guard data.count == m.size else { throw PipelineError.input(file: m.path, what: "\(m.name) is truncated") }
-        return data
+        let file = try InputFile(path: m.path)
+        if m.size < 0 { return try file.readAll() }
+        return try file.bytes(at: Int(m.offset), count: m.size)
     }
 
     /// Members grouped by sample key, in shard order.

@@ -1,3 +1,4 @@
+import FileIO
 import Checkpoints
 import Foundation
 
@@ -21,12 +22,18 @@ public struct Summary: Sendable {
         stageSeconds.filter { $0.key != "wall" }.max { $0.value < $1.value }?.key
     }
 
-    public static func build(layout: OutputLayout, manifest: Manifest) throws -> Summary {
+    /// `verify`: re-hash every finished shard's files against its done-marker first (the
+    /// report command does; a run and a merge have just checked them).
+    public static func build(layout: OutputLayout, manifest: Manifest, verify: Bool = true) throws -> Summary {
         var values: [String: [String: [Double]]] = [:]
         var stages: [String: Double] = [:]
         var wall = 0.0, samples = 0, done = 0
         for s in 0..<manifest.plan.count {
             guard let marker = try? DoneMarker.read(path: layout.done(s)), marker.configHash == manifest.configHash else { continue }
+            if verify && !OutputFolder(layout: layout).isComplete(s, configHash: manifest.configHash, rows: marker.rows, verify: true) {
+                throw PipelineError.input(file: layout.done(s), what: "shard \(s)'s files do not match their done-marker (missing, or SHA-256 differs): "
+                    + "rerun the pipeline to redo it")
+            }
             done += 1
             samples += marker.rows.count
             for (k, v) in marker.timings { if k == "wall" { wall += v } else { stages[k, default: 0] += v } }
@@ -34,7 +41,7 @@ public struct Summary: Sendable {
             guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError.input(file: path, what: "missing metrics of a finished shard") }
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
                 guard let j = JSONValue.parse(Data(line.utf8)), let edit = j["edit"]?.stringValue else {
-                    throw PipelineError.input(file: path, what: "not a metrics line: \(line.prefix(80))")
+                    throw PipelineError.input(file: path, what: "not a metrics line: \(printable(String(line), limit: 80))")
                 }
                 for m in manifest.metricNames { if let v = j[m]?.doubleValue { values[edit, default: [:]][m, default: []].append(v) } }
             }

@@ -10,7 +10,7 @@ public final class HDF5LatentSource: LatentSource {
 
     public init(config: HDF5SourceConfig, styleDim: Int, nLatent: Int) throws {
         do {
-            file = try LatentFile(path: config.path, dataset: config.dataset)
+            file = try LatentFile(path: config.path, dataset: config.dataset, allowExternalStorage: config.allowExternalStorage)
             try file.validate(width: styleDim, nLatent: nLatent)
         } catch let e as MediaError {
             throw PipelineError.input(file: config.path, what: Self.strip(e, config.path))

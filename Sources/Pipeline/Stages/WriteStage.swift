@@ -1,3 +1,4 @@
+import FileIO
 /// The last stage: appends samples to the current shard, and when a shard's last batch has
 /// arrived publishes it in order: images (tar or folder), metrics, then the done-marker.
 /// If the run stops before that, the shard's temporaries are removed (or, after a crash,

@@ -1,0 +1,141 @@
+import FileIO
+import FixtureSupport
+import Foundation
+@testable import Pipeline
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue #13's operator faults and hostile part folders, each reproduced here first.
+final class HostileRunTests: XCTestCase {
+    /// A done-marker naming `../ESCAPED.txt` must not make merge write outside --output.
+    func testMergeRefusesMarkerPathsThatLeaveTheFolder() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let part = fx.folder("part")
+        try fx.run(try fx.write(), output: part)
+        let marker = part + "/shards/shard-000000.done.json"
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: marker))) as! [String: Any]
+        var files = json["files"] as! [String: Any]
+        files["../ESCAPED.txt"] = ["bytes": 1, "sha256": "x"]
+        json["files"] = files
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: marker))
+        try "e".write(toFile: part + "/ESCAPED.txt", atomically: true, encoding: .utf8)
+        let out = tmp.url.appendingPathComponent("merged/out").path
+        let r = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["merge", part, "--output", out]), "escaping marker")
+        XCTAssertTrue(r.contains("ESCAPED.txt") && r.contains("not a file of shard 0"), r)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.url.appendingPathComponent("merged/ESCAPED.txt").path))
+    }
+
+    func testSlurmArrayWithAStepMapsTasksToTheirPositions() throws {
+        // --array=0-4:2: tasks 0, 2, 4 are parts 0, 1, 2 of 3
+        for (id, part) in [(0, 0), (2, 1), (4, 2)] {
+            let env = ["SLURM_ARRAY_TASK_ID": "\(id)", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "4",
+                       "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "3"]
+            XCTAssertEqual(try Partition.resolve(index: nil, count: nil, environment: env), Partition(index: part, count: 3))
+        }
+        // --array=0,5,9 has no position: refused, pointing at --shard-index
+        let list = ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "9",
+                    "SLURM_ARRAY_TASK_STEP": "1", "SLURM_ARRAY_TASK_COUNT": "3"]
+        XCTAssertThrowsError(try Partition.resolve(index: nil, count: nil, environment: list)) {
+            XCTAssertTrue("\($0)".contains("--shard-index"), "\($0)")
+        }
+    }
+
+    /// A flipped byte keeps a finished tar's size; resume must notice and redo the shard.
+    func testResumeRehashesFinishedShards() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let pipeline = try fx.write()
+        let out = fx.folder("out")
+        try fx.run(pipeline, output: out)
+        let tar = out + "/shards/shard-000001.tar"
+        let original = try Data(contentsOf: URL(fileURLWithPath: tar))
+        var damaged = original
+        damaged[700] ^= 0x20
+        try damaged.write(to: URL(fileURLWithPath: tar))
+        // the report no longer trusts it either
+        let report = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["report", out]), "report of a damaged shard")
+        XCTAssertTrue(report.contains("shard 1") && report.contains("SHA-256"), report)
+        let again = try fx.run(pipeline, output: out)
+        XCTAssertEqual(again.shardsWritten, 1, "only the damaged shard is redone")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: tar)), original)
+    }
+
+    func testLongEditNamesAreAConfigError() throws {
+        let tmp = try TemporaryDirectory()
+        var fx = PipelineFixture(tmp)
+        fx.extraEdit = "  - name: \(String(repeating: "x", count: 87))\n    text: x\n    mapper: \(try PipelineFixture.model("mapper"))"
+        let pipeline = try fx.write()
+        let out = fx.folder("out")
+        let e = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["run", pipeline, "--output", out, "--quiet"]), "long name")
+        XCTAssertTrue(e.contains("edits[") && e.contains("name"), e)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written before the config is checked")
+    }
+
+    func testTwoRunsOnOneFolderCannotCollide() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let pipeline = try fx.write()
+        let out = fx.folder("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        // a live holder (this test process) of the same part
+        try "\(getpid()) \(FolderLock.host) 0\n".write(toFile: out + "/.lock-part-0-of-1", atomically: true, encoding: .utf8)
+        let e = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["run", pipeline, "--output", out, "--quiet"]), "locked folder")
+        XCTAssertTrue(e.contains("in use"), e)
+        // a holder that is gone: the stale lock is taken over, and released at the end
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run(); gone.waitUntilExit()
+        try "\(gone.processIdentifier) \(FolderLock.host) 0\n".write(toFile: out + "/.lock-part-0-of-1", atomically: true, encoding: .utf8)
+        let ok = try Hostile.run("cfclip-batch", ["run", pipeline, "--output", out, "--quiet"])
+        XCTAssertEqual(ok.status, 0, ok.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/.lock-part-0-of-1"))
+    }
+
+    /// `ulimit -f`: the write fails with EFBIG and says so (no SIGXFSZ death, no misleading errno).
+    func testFileSizeLimitIsAnErrorMessage() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let pipeline = try fx.write()
+        let out = fx.folder("out")
+        let bin = try CLI.binary("cfclip-batch")
+        let r = try CLI.runTool("/bin/bash", ["-c", "ulimit -f 40; exec \"$0\" run \"$1\" --output \"$2\" --quiet", bin, pipeline, out])
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.output.hasPrefix("error: ") && r.output.contains("File too large"), r.output)
+        let leftovers = FileManager.default.enumerator(atPath: out)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".tmp") } ?? []
+        XCTAssertEqual(leftovers, [], "temporaries left behind")
+    }
+
+    /// SIGTERM stops a run within 5 s with a message and exit 143, leaving no temporaries; a
+    /// rerun then completes.
+    func testSIGTERMStopsCleanly() throws {
+        let tmp = try TemporaryDirectory()
+        var fx = PipelineFixture(tmp)
+        fx.samples = 200; fx.samplesPerShard = 8; fx.batchSize = 1
+        let pipeline = try fx.write()
+        let out = fx.folder("out")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try CLI.binary("cfclip-batch"))
+        p.arguments = ["run", pipeline, "--output", out, "--quiet"]
+        let pipe = Pipe()
+        p.standardError = pipe
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: out + "/shards/shard-000000.done.json") && p.isRunning && Date() < deadline { usleep(2_000) }
+        XCTAssertTrue(p.isRunning, "the run ended before it could be stopped")
+        let sent = Date()
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 5)
+        XCTAssertEqual(p.terminationReason, .exit)
+        XCTAssertEqual(p.terminationStatus, 143)
+        let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(message.contains("stopped by SIGTERM"), message)
+        let names = FileManager.default.enumerator(atPath: out)?.compactMap { $0 as? String } ?? []
+        XCTAssertEqual(names.filter { $0.hasSuffix(".tmp") || $0.contains(".lock") }, [], "temporaries or lock left behind")
+        XCTAssertTrue(try fx.run(pipeline, output: out).complete)
+    }
+}
