@@ -1,12 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+import Foundation
+
 // Numeric code needs AVX2+FMA code generation (without it `addingProduct` becomes a libm call
 // per lane, ~100x slower) and -Ounchecked in release; debug builds stay debug.
+// CFCLIP_CHECKED=1 keeps every bounds check and precondition (the fuzzers' builds, and the
+// build the benchmarks compare against).
+let checked = ProcessInfo.processInfo.environment["CFCLIP_CHECKED"] == "1"
 let numeric: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"]),
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-]
+] + (checked ? [] : [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))])
 
 let package = Package(
     name: "CFClip",
@@ -15,6 +19,8 @@ let package = Package(
         .executable(name: "cfclip", targets: ["cfclip"]),
         .executable(name: "cfclip-bench", targets: ["cfclip-bench"]),
         .executable(name: "cfclip-batch", targets: ["cfclip-batch"]),
+        // The file parsers, for the fuzz harnesses in Fuzz/ (a package of their own).
+        .library(name: "CFClipParsers", targets: ["FileIO", "Checkpoints", "Media", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -1,3 +1,5 @@
+import FileIO
+
 /// The file formats this module reads, recognised from the first bytes (never the extension:
 /// `.pt`, `.pth`, `.bin` and `.ckpt` all occur for the same formats).
 public enum CheckpointFormat: String, Sendable {
@@ -18,10 +20,14 @@ public enum CheckpointFormat: String, Sendable {
         return nil
     }
 
-    /// The format of the file at `path`.
+    /// The format of the file at `path`, from its first 16 bytes.
     public static func detect(path: String) throws -> CheckpointFormat? {
-        let file = try MappedFile(path: path)
-        return withExtendedLifetime(file) { detect(file.bytes) }
+        let head: [UInt8]
+        do {
+            let file = try InputFile(path: path)
+            head = try file.bytes(at: 0, count: min(16, file.size))
+        } catch let e as FileIOError { throw CheckpointError.io(file: path, what: e.what) }
+        return head.withUnsafeBytes { detect($0) }
     }
 
     static func unknownFormatError(_ file: String, size: Int) -> CheckpointError {
@@ -35,20 +41,24 @@ public enum CheckpointFormat: String, Sendable {
 /// Loads any supported checkpoint as a value tree: a torch file's unpickled object, or for
 /// safetensors a dict of its tensors (plus `__metadata__` when present).
 public func loadCheckpointValue(path: String) throws -> PickleValue {
-    let file = try MappedFile(path: path)
-    return try withExtendedLifetime(file) {
-        switch CheckpointFormat.detect(file.bytes) {
-        case .zip: return try TorchFile.loadZip(file.bytes, file: path)
-        case .legacy: return try TorchFile.loadLegacy(file.bytes, file: path)
-        case .safetensors:
-            let st = try Safetensors.read(file.bytes, file: path)
-            var entries = st.tensors.map { (key: PickleValue.string($0.name), value: PickleValue.tensor($0.tensor)) }
-            if !st.metadata.isEmpty {
-                let meta = st.metadata.sorted { $0.key < $1.key }.map { (key: PickleValue.string($0.key), value: PickleValue.string($0.value)) }
-                entries.append((.string("__metadata__"), .dict(meta)))
-            }
-            return .dict(entries)
-        case nil: throw CheckpointFormat.unknownFormatError(path, size: file.bytes.count)
+    let file = try CheckpointBytes(path: path)
+    return try withExtendedLifetime(file) { try loadCheckpointValue(bytes: file.bytes, name: path) }
+}
+
+/// The same from bytes already in memory (`name` stands for the file in errors); the fuzzers'
+/// entry point.
+public func loadCheckpointValue(bytes: UnsafeRawBufferPointer, name: String) throws -> PickleValue {
+    switch CheckpointFormat.detect(bytes) {
+    case .zip: return try TorchFile.loadZip(bytes, file: name)
+    case .legacy: return try TorchFile.loadLegacy(bytes, file: name)
+    case .safetensors:
+        let st = try Safetensors.read(bytes, file: name)
+        var entries = st.tensors.map { (key: PickleValue.string($0.name), value: PickleValue.tensor($0.tensor)) }
+        if !st.metadata.isEmpty {
+            let meta = st.metadata.sorted { $0.key < $1.key }.map { (key: PickleValue.string($0.key), value: PickleValue.string($0.value)) }
+            entries.append((.string("__metadata__"), .dict(meta)))
         }
+        return .dict(entries)
+    case nil: throw CheckpointFormat.unknownFormatError(name, size: bytes.count)
     }
 }

@@ -24,7 +24,7 @@ public enum Safetensors {
     ]
 
     public static func read(path: String) throws -> Contents {
-        let file = try MappedFile(path: path)
+        let file = try CheckpointBytes(path: path)
         return try withExtendedLifetime(file) { try read(file.bytes, file: path) }
     }
 

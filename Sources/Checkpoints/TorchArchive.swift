@@ -4,7 +4,7 @@
 public enum TorchFile {
     /// Loads a torch.save / torch.jit.save file (zip or legacy format).
     public static func load(path: String) throws -> PickleValue {
-        let file = try MappedFile(path: path)
+        let file = try CheckpointBytes(path: path)
         return try withExtendedLifetime(file) {
             switch CheckpointFormat.detect(file.bytes) {
             case .zip: return try loadZip(file.bytes, file: path)

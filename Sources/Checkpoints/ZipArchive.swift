@@ -3,7 +3,7 @@ import Foundation
 
 /// A minimal reader for the zip files `torch.save` and `torch.jit.save` write: stored
 /// (uncompressed) entries found through the central directory, zip64 records for files and
-/// offsets past 4 GiB. Entries are views into the mapped file, never copies.
+/// offsets past 4 GiB. Entries are views into the file's bytes, never copies.
 struct ZipArchive {
     struct Entry {
         var name: String

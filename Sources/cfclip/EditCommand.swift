@@ -1,6 +1,6 @@
-import FileIO
 import ArgumentParser
 import Checkpoints
+import FileIO
 import Foundation
 import Media
 import Models

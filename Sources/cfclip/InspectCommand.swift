@@ -1,6 +1,6 @@
-import FileIO
 import ArgumentParser
 import Checkpoints
+import FileIO
 import Foundation
 
 /// `cfclip inspect FILE [--json]`: the tensors of any supported checkpoint.

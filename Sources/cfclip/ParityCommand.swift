@@ -1,5 +1,5 @@
-import FileIO
 import ArgumentParser
+import FileIO
 import Foundation
 import Parity
 

@@ -1,5 +1,5 @@
-import FileIO
 @testable import Checkpoints
+import FileIO
 import FixtureSupport
 import XCTest
 

@@ -1,5 +1,4 @@
 import CHDF5
-import FileIO
 import Foundation
 import Media
 import XCTest

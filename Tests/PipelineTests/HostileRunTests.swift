@@ -1,4 +1,3 @@
-import FileIO
 import FixtureSupport
 import Foundation
 @testable import Pipeline

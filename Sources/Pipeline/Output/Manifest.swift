@@ -1,5 +1,5 @@
-import FileIO
 import Checkpoints
+import FileIO
 import Foundation
 
 /// `OUT/manifest.json`: the dataset-level view, written idempotently at the start of every

@@ -1,4 +1,3 @@
-import FileIO
 import Foundation
 
 /// Where everything lives in an output folder:

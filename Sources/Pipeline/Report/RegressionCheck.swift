@@ -1,5 +1,5 @@
-import FileIO
 import Checkpoints
+import FileIO
 import Foundation
 import Media
 

@@ -1,5 +1,5 @@
-import FileIO
 import Checkpoints
+import FileIO
 import Foundation
 
 /// `OUT/summary.json`: per edit and score, count, mean, std and percentiles over every

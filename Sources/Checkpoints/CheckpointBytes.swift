@@ -10,7 +10,7 @@ import Darwin
 /// only, every read error an error. (It was an mmap, but a mapped page that cannot be read -
 /// an NFS hiccup, a file truncated meanwhile - kills the process with SIGBUS.) Tensors are
 /// decoded straight from this buffer: the bytes are copied once more, into the tensors.
-final class MappedFile {
+final class CheckpointBytes {
     let path: String
     let bytes: UnsafeRawBufferPointer
     private let base: UnsafeMutableRawPointer?
