@@ -42,6 +42,8 @@ let package = Package(
 
         // The one file reader and the one durable writer (temp, fsync, rename), SHA-256, stop signals.
         .target(name: "FileIO"),
+        // Config YAML screened before decoding (numbers that would trap the decoder).
+        .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CSupport"], swiftSettings: numeric),
         .target(name: "Checkpoints", dependencies: ["Tensors", "FileIO", "CZlib"], swiftSettings: numeric),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "CZlib"], swiftSettings: numeric),
@@ -55,13 +57,13 @@ let package = Package(
 
         // cfclip train: optimisers, the training step on the tape, the loop, checkpoints.
         .target(name: "Training", dependencies: [
-            "Tensors", "FileIO", "Checkpoints", "Models", "Editing", "Media",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Editing", "Media", "StrictYAML",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: numeric),
 
         // cfclip-batch: YAML config, sources, stages on bounded queues, shards, resume, reports.
         .target(name: "Pipeline", dependencies: [
-            "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Editing", "CZlib",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Editing", "StrictYAML", "CZlib",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: numeric),
 
@@ -88,6 +90,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Media", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FileIO", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FileIO", "Editing", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FileIO", "Editing", "Models", "Media", "Checkpoints", "FixtureSupport", .product(name: "Yams", package: "Yams")], swiftSettings: numeric),
     ]
 )

@@ -4,18 +4,14 @@ import PackageDescription
 // libFuzzer harnesses for the parsers of outside input, a package of their own so that
 // `-sanitize=fuzzer` never meets the CLI executables' `main`s. Build and run them with
 // `scripts/fuzz.sh` (which sets CFCLIP_CHECKED=1: no -Ounchecked anywhere in the build).
-let harness: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
-
 let package = Package(
     name: "CFClipFuzz",
     // `cfclip` is a link to the repository root: the package has that name wherever it is cloned
     dependencies: [.package(path: "cfclip")],
     targets: [
-        .executableTarget(name: "fuzz-checkpoint", dependencies: [.product(name: "CFClipParsers", package: "cfclip")],
-                          swiftSettings: harness),
-        .executableTarget(name: "fuzz-hdf5", dependencies: [.product(name: "CFClipParsers", package: "cfclip")],
-                          swiftSettings: harness),
-        .executableTarget(name: "fuzz-config", dependencies: [.product(name: "CFClipParsers", package: "cfclip")],
-                          swiftSettings: harness),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "fuzz-checkpoint", dependencies: ["FuzzDriver", .product(name: "CFClipParsers", package: "cfclip")]),
+        .executableTarget(name: "fuzz-hdf5", dependencies: ["FuzzDriver", .product(name: "CFClipParsers", package: "cfclip")]),
+        .executableTarget(name: "fuzz-config", dependencies: ["FuzzDriver", .product(name: "CFClipParsers", package: "cfclip")]),
     ]
 )

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Models
 import Tensors
 
@@ -38,8 +41,19 @@ public struct RunResult: Sendable {
 /// whatever the input size, and encoding/writing overlap the model work. The first error in
 /// any stage cancels every queue; the runner reports that error.
 public enum PipelineRunner {
-    public static func run(pipeline path: String, options: RunOptions) throws -> RunResult {
-        let t0 = StageClock.now()
+    /// Everything a run checks before it touches the output folder: the config, the models,
+    /// the latent codes (every owned row read once), the golden folder.
+    struct Prepared {
+        var config: PipelineConfig
+        var models: ModelSet
+        var source: LatentSource
+        var checksums: [String: String]
+        var plan: ShardPlan
+        var owned: [Int]
+        var identity: RunIdentity
+    }
+
+    static func prepare(pipeline path: String, options: RunOptions) throws -> Prepared {
         var config = try PipelineConfig.load(path: path)
         if let out = options.output { config.output.dir = URL(fileURLWithPath: out).standardizedFileURL.path }
         if let n = config.runtime.threads { Parallel.setThreads(n) }
@@ -57,11 +71,24 @@ public enum PipelineRunner {
         let plan = ShardPlan(samples: source.count, samplesPerShard: config.output.samplesPerShard)
         let owned = (0..<plan.count).filter(options.partition.owns)
         try source.validate(owned.map(plan.rows))
-        let identity = RunIdentity(config: config, checksums: checksums)
         if let r = config.regression { try RegressionCheck.requireGolden(r.golden) }
+        return Prepared(config: config, models: models, source: source, checksums: checksums, plan: plan, owned: owned,
+                        identity: RunIdentity(config: config, checksums: checksums))
+    }
+
+    public static func run(pipeline path: String, options: RunOptions) throws -> RunResult {
+        let t0 = StageClock.now()
+        let p = try prepare(pipeline: path, options: options)
+        let (config, models, source, checksums, plan, owned, identity) = (p.config, p.models, p.source, p.checksums, p.plan, p.owned, p.identity)
 
         let layout = OutputLayout(root: config.output.dir)
         let folder = OutputFolder(layout: layout)
+        if access(layout.root, W_OK) != 0, FileManager.default.fileExists(atPath: layout.manifest),
+           owned.allSatisfy({ folder.isComplete($0, configHash: identity.configHash, rows: plan.rows(of: $0), verify: options.verify) }) {
+            // a finished run on a read-only mount: verified, nothing to write
+            return RunResult(outputFolder: layout.root, shardsWritten: 0, shardsSkipped: owned.count, shardsTotal: plan.count,
+                             complete: owned.count == plan.count, regression: nil, seconds: StageClock.now() - t0, busiestStage: nil)
+        }
         try folder.create()
         let lock = try FolderLock(layout: layout, partition: options.partition, exclusive: options.force)
         defer { lock.release() }

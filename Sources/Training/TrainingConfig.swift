@@ -1,6 +1,7 @@
 import Checkpoints
 import FileIO
 import Foundation
+import StrictYAML
 import Yams
 
 /// `cfclip train CONFIG.yaml`: everything a run needs, with the CF-CLIP coach's defaults.
@@ -90,7 +91,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             throw TrainingError.config(path, "cannot read the file")
         }
         let node: Node
-        do { node = try Yams.compose(yaml: text) ?? Node.mapping([:]) } catch { throw TrainingError.config(path, "not YAML: \(error)") }
+        do { node = try StrictYAML.compose(text) ?? Node.mapping([:]) } catch let p as StrictYAML.Problem {
+            throw TrainingError.config(path, "\(p.path): \(p.what)")
+        } catch { throw TrainingError.config(path, "not YAML: \(error)") }
         try checkKeys(node, allowed: Self.allowedKeys, path: "", file: path)
         var c: TrainingConfig
         do { c = try YAMLDecoder().decode(TrainingConfig.self, from: text) } catch let e as DecodingError {

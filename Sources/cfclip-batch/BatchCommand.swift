@@ -14,7 +14,7 @@ struct BatchCommand: ParsableCommand {
         metrics/shard-NNNNNN.jsonl, a done-marker per shard, manifest.json, summary.json and report.html. \
         A rerun skips finished shards and redoes unfinished ones.
         """,
-        subcommands: [RunCommand.self, MergeCommand.self, ReportCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ReportCommand.self],
         defaultSubcommand: RunCommand.self)
 
     /// SIGINT/SIGTERM handling is set up before any thread starts.

@@ -137,4 +137,65 @@ final class HostileRunTests: XCTestCase {
         XCTAssertEqual(names.filter { $0.hasSuffix(".tmp") || $0.contains(".lock") }, [], "temporaries or lock left behind")
         XCTAssertTrue(try fx.run(pipeline, output: out).complete)
     }
+
+    /// Runs `script` in a user and mount namespace of its own (`unshare -rm`), where it may mount
+    /// a tmpfs or a read-only bind; skips, saying why, where the machine does not allow that.
+    func inNamespace(_ script: String, _ args: [String]) throws -> CLI.Result {
+        let probe = try CLI.runTool("/usr/bin/unshare", ["-rm", "true"])
+        if probe.status != 0 { throw XCTSkip("unshare -rm is not permitted here: \(probe.output)") }
+        return try CLI.runTool("/usr/bin/unshare", ["-rm", "/bin/sh", "-c", script, "sh"] + args)
+    }
+
+    /// A full disk (a 96 KiB tmpfs as the output): ENOSPC named, exit 1, nothing half-written.
+    func testFullDiskIsNamed() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let pipeline = try fx.write()
+        let out = fx.folder("small-disk")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let r = try inNamespace("mount -t tmpfs -o size=96k tmpfs \"$1\" && \"$2\" run \"$3\" --output \"$1\" --quiet; s=$?; "
+                                + "find \"$1\" -name '*.tmp' -o -name '.lock*'; exit $s",
+                                [out, try CLI.binary("cfclip-batch"), pipeline])
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.output.hasPrefix("error: ") && r.output.contains("No space left on device"), r.output)
+        XCTAssertEqual(r.output.split(separator: "\n").count, 1, "one line, and no temporaries listed: \(r.output)")
+    }
+
+    /// A finished run on a read-only mount is re-verified and reported done, and validates.
+    func testFinishedRunOnAReadOnlyMountVerifies() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let pipeline = try fx.write()
+        let out = fx.folder("done")
+        try fx.run(pipeline, output: out)
+        let bin = try CLI.binary("cfclip-batch")
+        let r = try inNamespace("mount --bind \"$1\" \"$1\" && mount -o remount,ro,bind \"$1\" && "
+                                + "\"$2\" run \"$3\" --output \"$1\" --quiet && \"$2\" validate \"$3\" --output \"$1\"", [out, bin, pipeline])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("wrote 0 shard(s), skipped 3 finished") && r.output.contains("3 of the owned 3 shards are done and verified"), r.output)
+    }
+
+    func testValidateChecksWithoutWriting() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let out = fx.folder("never")
+        let r = try CLI.run(["validate", try fx.write(), "--output", out], executable: "cfclip-batch")
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("10 samples in 3 shards") && r.output.contains("ok: a run would start"), r.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "validate wrote the output folder")
+    }
+
+    /// Found by fuzz-config: Yams reads `1:2:...:12` as a base-60 integer with unchecked
+    /// arithmetic and trapped the process (SIGILL) while decoding the pipeline.
+    func testBase60NumberOutOfRangeIsAConfigError() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        var text = try String(contentsOfFile: try fx.write(), encoding: .utf8)
+        text = text.replacingOccurrences(of: "source:\n  hdf5:\n", with: "source:\n  hdf5:\n    limit: 1:2:3:4:5:6:7:8:9:10:11:12\n")
+        XCTAssertTrue(text.contains("limit: 1:2"), "fixture layout changed")
+        let p = tmp.url.appendingPathComponent("base60.yaml").path
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        let e = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["validate", p]), "base-60 overflow")
+        XCTAssertTrue(e.contains("source.hdf5.limit: base-60 number"), e)
+    }
 }

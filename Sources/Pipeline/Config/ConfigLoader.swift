@@ -1,4 +1,5 @@
 import Foundation
+import StrictYAML
 import Yams
 
 extension PipelineConfig {
@@ -18,12 +19,14 @@ extension PipelineConfig {
     public static func parse(_ yaml: String, file: String, baseDirectory: String) throws -> PipelineConfig {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            guard let node = try StrictYAML.compose(yaml) else {
                 throw PipelineError.config(file: file, path: "", what: "the pipeline file is empty")
             }
             root = node
         } catch let e as PipelineError {
             throw e
+        } catch let p as StrictYAML.Problem {
+            throw PipelineError.config(file: file, path: p.path, what: p.what)
         } catch {
             throw PipelineError.config(file: file, path: "", what: "not valid YAML: \(yamlProblem(error))")
         }

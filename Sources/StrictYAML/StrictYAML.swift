@@ -1,0 +1,57 @@
+import Yams
+
+/// The YAML input of every config (pipelines, training): composed once, then screened for what
+/// would crash the decoder. Yams reads YAML 1.1 base-60 integers (`1:30` is 90) with unchecked
+/// arithmetic, so a scalar with a few `:`-separated parts (or a `-` before them) traps the whole
+/// process; such numbers are refused here, by key path, before any decoding.
+public enum StrictYAML {
+    public struct Problem: Error, Equatable {
+        /// Key path such as `source.sampled.count` ("" for the document).
+        public let path: String
+        public let what: String
+    }
+
+    /// The document's root node (nil when empty), after the screening.
+    public static func compose(_ text: String) throws -> Node? {
+        guard let root = try Yams.compose(yaml: text) else { return nil }
+        try screen(root, path: "")
+        return root
+    }
+
+    static func screen(_ node: Node, path: String) throws {
+        switch node {
+        case let .scalar(s):
+            if s.style == .plain || s.style == .any, s.string.contains(":"), overflowsAsBase60(s.string) {
+                throw Problem(path: path, what: "base-60 number '\(s.string.prefix(40))' is out of range; quote it if it is text")
+            }
+        case let .mapping(m):
+            for (k, v) in m { try screen(v, path: path.isEmpty ? (k.string ?? "?") : path + "." + (k.string ?? "?")) }
+        case let .sequence(items):
+            for (i, v) in items.enumerated() { try screen(v, path: "\(path)[\(i)]") }
+        default:
+            break
+        }
+    }
+
+    /// Whether Yams' base-60 reading of `text` could trap for some integer field: it drops `_`,
+    /// then weighs every `:`-separated part that parses as an integer (whatever else the text
+    /// holds) by a power of 60, the last by 1, with unchecked arithmetic in the field's type -
+    /// UInt32 (seeds) is the narrowest here, and a leading `-` traps any unsigned field.
+    static func overflowsAsBase60(_ text: String) -> Bool {
+        var t = Substring(text.replacingOccurrences(of: "_", with: ""))
+        let negative = t.first == "-"
+        if t.first == "-" || t.first == "+" { t = t.dropFirst() }
+        let parts = t.components(separatedBy: ":").compactMap { Int($0, radix: 10) }
+        if negative && !parts.isEmpty { return true }
+        var base: UInt32 = 1, value: UInt32 = 0
+        for part in parts.reversed() {
+            guard let p = UInt32(exactly: part) else { return true }
+            let (term, o1) = p.multipliedReportingOverflow(by: base)
+            let (sum, o2) = value.addingReportingOverflow(term)
+            let (next, o3) = base.multipliedReportingOverflow(by: 60)
+            if o1 || o2 || o3 { return true }
+            (value, base) = (sum, next)
+        }
+        return false
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses in Fuzz/ (ASan, no -Ounchecked) and runs each for SECONDS.
+#   scripts/fuzz.sh [SECONDS] [HARNESS...]      harnesses: checkpoint hdf5 config (default all)
+# Corpora grow in Fuzz/corpus/NAME (seeded from ../shared/fixtures, the demo latents and
+# pipelines/); a crash is kept in Fuzz/crashes/NAME/ and the script exits 1. Commit kept
+# crashes once fixed: the test suite replays them (FuzzRegressionTests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+seconds=${1:-60}; shift || true
+harnesses=("$@"); [ ${#harnesses[@]} -gt 0 ] || harnesses=(checkpoint hdf5 config)
+fixtures=${CFCLIP_FIXTURES:-$root/../shared/fixtures}
+
+(cd Fuzz && CFCLIP_CHECKED=1 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2)
+bin=$(cd Fuzz && swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --show-bin-path)
+
+seed() { # NAME: copies seed inputs into the corpus once
+  local dir=Fuzz/corpus/$1; mkdir -p "$dir"
+  [ -n "$(ls -A "$dir")" ] && return 0
+  case $1 in
+    checkpoint) find "$fixtures" \( -name '*.pt' -o -name '*.pth' -o -name '*.safetensors' \) -size -2M 2>/dev/null |
+                while read -r f; do cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"; done ;;
+    hdf5) [ -f data/demo/latents.h5 ] || .build/release/cfclip demo-assets >/dev/null 2>&1 || true
+          cp data/demo/latents.h5 "$dir/" 2>/dev/null || true ;;
+    config) cp pipelines/*.yaml "$dir/" ;;
+  esac
+}
+
+export LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp:print_suppressions=0"
+# A size read from a damaged file may ask malloc for terabytes: in a normal build that returns
+# NULL and the library reports an error, so the fuzzers let it do the same.
+export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+status=0
+for h in "${harnesses[@]}"; do
+  seed "$h"
+  mkdir -p "Fuzz/crashes/$h"
+  echo "== fuzz-$h for ${seconds}s (corpus $(ls Fuzz/corpus/$h | wc -l) files)" >&2
+  if ! "$bin/fuzz-$h" "Fuzz/corpus/$h" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
+       -artifact_prefix="Fuzz/crashes/$h/" -print_final_stats=1 2> "Fuzz/corpus/$h.log"; then
+    status=1
+    echo "fuzz-$h found a crash: $(ls -t Fuzz/crashes/$h | head -1)" >&2
+  fi
+  grep -E "^stat::(number_of_executed_units|new_units_added|peak_rss_mb)|cov: .* ft:" "Fuzz/corpus/$h.log" | tail -4 >&2 || true
+done
+exit $status
