@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
         .executableTarget(name: "cfclip-bench", dependencies: [
-            "Tensors", "FileIO", "Checkpoints", "Models", "Training",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cfclip-bench",
         abstract: "Full-size speed and memory benchmarks with seeded random weights.",
-        subcommands: [GemmBench.self, ConvBench.self, GeneratorBench.self, CLIPBench.self, ArcFaceBench.self, VGGBench.self, TrainStepBench.self])
+        subcommands: [GemmBench.self, ConvBench.self, GeneratorBench.self, CLIPBench.self, ArcFaceBench.self, VGGBench.self, TrainStepBench.self, LoadBench.self])
 }
 
 /// Options every benchmark takes.
