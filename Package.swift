@@ -8,9 +8,12 @@ import Foundation
 // CFCLIP_CHECKED=1 keeps every bounds check and precondition (the fuzzers' builds, and the
 // build the benchmarks compare against).
 let checked = ProcessInfo.processInfo.environment["CFCLIP_CHECKED"] == "1"
-let numeric: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "haswell"]),
-] + (checked ? [] : [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))])
+let haswell: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let numeric: [SwiftSetting] = haswell + (checked ? [] : [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))])
+// Code that reads bytes from outside (checkpoints, images, HDF5, YAML, output folders) keeps
+// every bounds check and precondition: there -Ounchecked would turn a missed check into
+// undefined behaviour. `cfclip-bench load` and the demo pipeline measured no cost (README).
+let parsers: [SwiftSetting] = haswell
 
 let package = Package(
     name: "CFClip",
@@ -45,9 +48,9 @@ let package = Package(
         // Config YAML screened before decoding (numbers that would trap the decoder).
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CSupport"], swiftSettings: numeric),
-        .target(name: "Checkpoints", dependencies: ["Tensors", "FileIO", "CZlib"], swiftSettings: numeric),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "FileIO", "CZlib"], swiftSettings: parsers),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "CZlib"], swiftSettings: numeric),
-        .target(name: "Media", dependencies: ["Tensors", "FileIO", "CPNG", "CJPEG", "CHDF5"], swiftSettings: numeric),
+        .target(name: "Media", dependencies: ["Tensors", "FileIO", "CPNG", "CJPEG", "CHDF5"], swiftSettings: parsers),
 
         // Scores of an edit (CLIP similarity, directional CLIP, identity, latent distance).
         .target(name: "Editing", dependencies: ["Tensors", "Models"], swiftSettings: numeric),
@@ -65,12 +68,12 @@ let package = Package(
         .target(name: "Pipeline", dependencies: [
             "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Editing", "StrictYAML", "CZlib",
             .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: numeric),
+        ], swiftSettings: parsers),
 
         .executableTarget(name: "cfclip", dependencies: [
             "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Parity", "Pipeline", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: numeric),
+        ], swiftSettings: parsers),
         .executableTarget(name: "cfclip-bench", dependencies: [
             "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -79,7 +82,7 @@ let package = Package(
         .executableTarget(name: "cfclip-batch", dependencies: [
             "Pipeline", "Media", "FileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: numeric),
+        ], swiftSettings: parsers),
 
         // Locates ../shared/fixtures for every test target (skip, or fail under CI=true).
         .target(name: "FixtureSupport", dependencies: ["Tensors"], path: "Tests/FixtureSupport"),

@@ -1,3 +1,5 @@
+import FileIO
+
 /// Everything that can be wrong with a checkpoint file, each case carrying what a person needs
 /// to fix it: the file, the key, what was expected and what was found.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
@@ -18,5 +20,13 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(source): \(problems.count) problem\(problems.count == 1 ? "" : "s") loading weights:\n"
                 + problems.map { "  - " + $0 }.joined(separator: "\n")
         }
+    }
+}
+
+extension CheckpointError: ReportedInLines {
+    /// A mismatch lists its problems one per line; every other case is one line.
+    public var reportLines: [String]? {
+        guard case let .mismatch(source, problems) = self else { return nil }
+        return ["\(source): \(problems.count) problem\(problems.count == 1 ? "" : "s") loading weights:"] + problems.map { "  - " + $0 }
     }
 }

@@ -1,12 +1,18 @@
 import Foundation
 
+/// An error whose report is a list of lines by design (a weight-loading error lists every
+/// problem); each line is still escaped on its own.
+public protocol ReportedInLines: Error {
+    var reportLines: [String]? { get }
+}
+
 /// How the executables report an error: `error: MESSAGE` on stderr, where every control
-/// character that came from a file (a key, a name, a line of a metrics file) is escaped, so
-/// no input can forge extra lines or terminal escapes. Lines the message itself separates
-/// (a list of weight problems) stay lines.
+/// character that came from a file (a key, a name, a line of a metrics file) is escaped -
+/// newlines included - so no input can forge extra lines or terminal escapes.
 public enum ErrorReport {
     public static func text(_ error: Error) -> String {
-        "\(error)".split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\n")
+        if let e = error as? ReportedInLines, let lines = e.reportLines { return lines.map(escape).joined(separator: "\n") }
+        return escape("\(error)")
     }
 
     public static func print(_ error: Error) {

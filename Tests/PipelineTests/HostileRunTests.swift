@@ -198,4 +198,18 @@ final class HostileRunTests: XCTestCase {
         let e = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["validate", p]), "base-60 overflow")
         XCTAssertTrue(e.contains("source.hdf5.limit: base-60 number"), e)
     }
+
+    /// Bytes from a file (here a dataset name with a terminal escape and a newline) are shown
+    /// escaped: one line, no control characters reach the terminal.
+    func testControlCharactersFromFilesAreEscaped() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        var text = try String(contentsOfFile: try fx.write(), encoding: .utf8)
+        text = text.replacingOccurrences(of: "source:\n  hdf5:\n", with: "source:\n  hdf5:\n    dataset: \"lat\\e[2Jents\\nerror: forged\"\n")
+        let p = tmp.url.appendingPathComponent("escape.yaml").path
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        let e = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["validate", p]), "control characters")
+        XCTAssertTrue(e.contains("lat\\x1b[2Jents\\x0aerror: forged"), e)
+        XCTAssertFalse(e.unicodeScalars.contains { $0.value < 0x20 }, e)
+    }
 }
