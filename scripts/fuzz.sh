@@ -11,6 +11,8 @@ seconds=${1:-60}; shift || true
 harnesses=("$@"); [ ${#harnesses[@]} -gt 0 ] || harnesses=(checkpoint hdf5 config)
 fixtures=${CFCLIP_FIXTURES:-$root/../shared/fixtures}
 
+# (a build that says "no such module" after targets were added to the main package: remove
+# Fuzz/.build, whose cached plan of the linked package is stale)
 (cd Fuzz && CFCLIP_CHECKED=1 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2)
 bin=$(cd Fuzz && swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --show-bin-path)
 

@@ -15,19 +15,13 @@ struct RunCommand: ParsableCommand {
         with cfclip-batch merge.
         """)
 
-    @Argument(help: "The pipeline YAML file (e.g. pipelines/demo.yaml).") var pipeline: String
-    @Option(help: "Output folder (overrides output.dir).") var output: String?
-    @Option(help: "This part's index when the job is split (0-based).") var shardIndex: Int?
-    @Option(help: "Number of parts the job is split into.") var shardCount: Int?
-    @Flag(help: "Replace the outputs of a folder made with another configuration.") var force = false
+    @OptionGroup var arguments: RunArguments
     @Flag(help: "No progress lines on stderr.") var quiet = false
-    @Flag(help: "Trust finished shards by their size, without re-hashing them (SHA-256) first.") var noVerify = false
 
     func run() throws {
         try reportingErrors {
-            let partition = try Partition.resolve(index: shardIndex, count: shardCount, environment: ProcessInfo.processInfo.environment)
-            let result = try PipelineRunner.run(pipeline: pipeline, options: RunOptions(output: output, partition: partition,
-                                                                                        force: force, progress: !quiet, verify: !noVerify))
+            let (partition, options) = try arguments.options(progress: !quiet)
+            let result = try PipelineRunner.run(pipeline: arguments.pipeline, options: options)
             var line = "wrote \(result.shardsWritten) shard(s), skipped \(result.shardsSkipped) finished"
             if partition.count > 1 { line += " (part \(partition.index) of \(partition.count))" }
             line += String(format: " in %.1f s", result.seconds)

@@ -12,18 +12,12 @@ struct ValidateCommand: ParsableCommand {
         a run would start, 1 with one error line, 2 when the output folder or the disk would stop it.
         """)
 
-    @Argument(help: "The pipeline YAML file.") var pipeline: String
-    @Option(help: "Output folder (overrides output.dir).") var output: String?
-    @Option(help: "This part's index when the job is split (0-based).") var shardIndex: Int?
-    @Option(help: "Number of parts the job is split into.") var shardCount: Int?
-    @Flag(help: "Validate as for a run with --force.") var force = false
-    @Flag(help: "Do not re-hash finished shards.") var noVerify = false
+    @OptionGroup var arguments: RunArguments
 
     func run() throws {
         try reportingErrors {
-            let partition = try Partition.resolve(index: shardIndex, count: shardCount, environment: ProcessInfo.processInfo.environment)
-            let report = try PipelineRunner.validate(pipeline: pipeline, options: RunOptions(output: output, partition: partition, force: force,
-                                                                                              progress: false, verify: !noVerify))
+            let (_, options) = try arguments.options(progress: false)
+            let report = try PipelineRunner.validate(pipeline: arguments.pipeline, options: options)
             for line in report.lines { print(line) }
             for problem in report.problems { print("problem: " + problem) }
             if !report.passed { throw ExitCode(2) }
