@@ -41,11 +41,13 @@ public enum StrictYAML {
         var t = Substring(text.replacingOccurrences(of: "_", with: ""))
         let negative = t.first == "-"
         if t.first == "-" || t.first == "+" { t = t.dropFirst() }
-        let parts = t.components(separatedBy: ":").compactMap { Int($0, radix: 10) }
-        if negative && !parts.isEmpty { return true }
+        // a part counts when the field's type parses it: Int for signed fields, UInt64 for
+        // unsigned ones (which take parts past Int.max)
+        let texts = t.components(separatedBy: ":").filter { Int($0, radix: 10) != nil || UInt64($0, radix: 10) != nil }
+        if negative && !texts.isEmpty { return true }
         var base: UInt32 = 1, value: UInt32 = 0
-        for part in parts.reversed() {
-            guard let p = UInt32(exactly: part) else { return true }
+        for text in texts.reversed() {
+            guard let p = UInt32(text, radix: 10) else { return true }
             let (term, o1) = p.multipliedReportingOverflow(by: base)
             let (sum, o2) = value.addingReportingOverflow(term)
             let (next, o3) = base.multipliedReportingOverflow(by: 60)
