@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "cfclip", targets: ["cfclip"]),
         .executable(name: "cfclip-bench", targets: ["cfclip-bench"]),
         .executable(name: "cfclip-batch", targets: ["cfclip-batch"]),
+        .executable(name: "cfclip-hdf5-reader", targets: ["cfclip-hdf5-reader"]),
         // The file parsers, for the fuzz harnesses in Fuzz/ (a package of their own).
         .library(name: "CFClipParsers", targets: ["FileIO", "Checkpoints", "Media", "Pipeline"]),
     ],
@@ -78,6 +79,9 @@ let package = Package(
             "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
+
+        // Decodes untrusted HDF5 files for the others, in a process a libhdf5 crash cannot spread from.
+        .executableTarget(name: "cfclip-hdf5-reader", dependencies: ["Media"], swiftSettings: parsers),
 
         .executableTarget(name: "cfclip-batch", dependencies: [
             "Pipeline", "Media", "FileIO",

@@ -159,6 +159,7 @@ public final class HDF5File: @unchecked Sendable {
             guard Int(written) == expected else {
                 throw bad("has \(written) of its \(expected) chunks written (shape \(shape)): the rest would read as fill values, not latents")
             }
+            try checkChunkGrid(ds, shape: shape, chunk: chunk.prefix(rank).map { Int($0) }, count: expected, bad: bad)
         } else if layout == H5D_CONTIGUOUS && H5Pget_external_count(plist) == 0 {
             var status = H5D_SPACE_STATUS_ERROR
             guard H5Dget_space_status(ds, &status) >= 0, status == H5D_SPACE_STATUS_ALLOCATED else {
@@ -172,6 +173,35 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// Finds every chunk of the grid by its coordinates, stored inside the file: a damaged
+    /// index (a key whose offset is not on the grid, which h5py reports as "bad coordinate
+    /// offset") would otherwise read that chunk as fill values while the count still adds up.
+    func checkChunkGrid(_ ds: hid_t, shape: [Int], chunk: [Int], count: Int, bad: (String) -> MediaError) throws {
+        guard count <= 1_000_000 else {
+            throw bad("is split into \(count) chunks of shape \(chunk); more than 1,000,000 are not checked (rewrite it with cfclip import-latents)")
+        }
+        var info = stat()
+        let fileSize = stat(path, &info) == 0 ? UInt64(info.st_size) : UInt64.max
+        let grid = zip(shape, chunk).map { ($0 + $1 - 1) / $1 }
+        var offset = [hsize_t](repeating: 0, count: shape.count)
+        for index in 0..<count {
+            var rest = index
+            for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+                offset[axis] = hsize_t((rest % grid[axis]) * chunk[axis])
+                rest /= grid[axis]
+            }
+            var mask: UInt32 = 0, address: haddr_t = 0, size: hsize_t = 0
+            let rc = H5Dget_chunk_info_by_coord(ds, offset, &mask, &address, &size)
+            guard rc >= 0, address != haddr_t.max else {
+                throw bad("has a damaged chunk index: the chunk at \(offset.map { Int($0) }) is not where the index says (h5py: bad coordinate offset)")
+            }
+            let (end, overflow) = UInt64(address).addingReportingOverflow(UInt64(size))
+            guard !overflow, end <= fileSize else {
+                throw bad("stores the chunk at \(offset.map { Int($0) }) at byte \(address), past the end of the \(fileSize)-byte file (truncated?)")
+            }
+        }
+    }
+
     /// "latents (float32 [20, 18, 512]), ids (int64 [20])" for the root group, for errors.
     func contents() -> String {
         var info = H5G_info_t()
@@ -180,7 +210,7 @@ public final class HDF5File: @unchecked Sendable {
         for i in 0..<min(Int(info.nlinks), 20) {
             var buf = [CChar](repeating: 0, count: 256)
             guard H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(i), &buf, 255, cf_h5p_default()) > 0 else { continue }
-            let name = String(cString: buf)
+            let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let ds = H5Dopen2(file, name, cf_h5p_default())
             if ds < 0 { items.append(name); continue }
             let type = H5Dget_type(ds), space = H5Dget_space(ds)

@@ -69,6 +69,22 @@ final class HostileHDF5Tests: XCTestCase {
         XCTAssertEqual(failure(path, allowExternal: true), "no error")
     }
 
+    /// A chunk-index key moved off the grid (rows 4 -> 1): the chunk count still matched and
+    /// HDF5 read that chunk's rows as fill values (h5py: "bad coordinate offset").
+    func testCorruptedChunkIndexIsRefused() throws {
+        let path = make("index.h5", writeAll: true)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // the v1 B-tree node of the chunk index: "TREE", node type 1 (raw data chunks)
+        let tree = try XCTUnwrap((0..<bytes.count - 5).first { Array(bytes[$0..<$0 + 4]) == Array("TREE".utf8) && bytes[$0 + 4] == 1 })
+        // 24-byte node header, key 0 (size 4, filter mask 4, offsets 4 x 8), child 0 (8), key 1's size and mask
+        let key1Row = tree + 24 + 40 + 8 + 8
+        XCTAssertEqual(bytes[key1Row], 4, "layout of the test file changed")
+        bytes[key1Row] = 1
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let e = failure(path)
+        XCTAssertTrue(e.contains("damaged chunk index: the chunk at [4, 0, 0] is not where the index says"), e)
+    }
+
     func testIntegerLatentsAreRefusedNamingTheType() {
         let e = failure(make("ints.h5", type: cf_h5t_std_i64le(), writeAll: true))
         XCTAssertTrue(e.contains("int64") && e.contains("floating point"), e)

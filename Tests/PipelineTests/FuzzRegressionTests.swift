@@ -21,9 +21,19 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// HDF5 findings are read as the pipeline reads them (in the reader child); those not named
+    /// `libhdf5-*` (crashes inside the HDF5 library itself, contained by the child) also in
+    /// this process, so a crash of our own code comes back here.
     func testHDF5Findings() throws {
         for url in try inputs("hdf5") {
-            if let f = try? LatentFile(path: url.path), f.count <= 4096 { _ = try? f.read(0..<f.count, nLatent: f.rows ?? 1) }
+            for decoding in url.lastPathComponent.hasPrefix("libhdf5-") ? [LatentFile.Decoding.childProcess] : [.childProcess, .inProcess] {
+                do {
+                    let f = try LatentFile(path: url.path, decoding: decoding)
+                    if f.count <= 4096 { _ = try f.read(0..<f.count, nLatent: f.rows ?? 1) }
+                } catch {
+                    XCTAssertTrue(error is MediaError, "\(url.lastPathComponent): \(error)")
+                }
+            }
         }
     }
 

@@ -212,4 +212,29 @@ final class HostileRunTests: XCTestCase {
         XCTAssertTrue(e.contains("lat\\x1b[2Jents\\x0aerror: forged"), e)
         XCTAssertFalse(e.unicodeScalars.contains { $0.value < 0x20 }, e)
     }
+
+    /// Found by fuzz-hdf5: libhdf5 1.10.8 dereferences NULL in H5F__accum_read opening this
+    /// damaged file. It used to kill cfclip-batch with SIGSEGV; the reader child now dies instead.
+    func testHDF5LibraryCrashIsAnError() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let h5 = Fixtures.packageRoot.appendingPathComponent("Fuzz/crashes/hdf5/libhdf5-segv-in-H5F__accum_read.h5").path
+        let e = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["validate", try fx.write(latents: h5)]), "libhdf5 crash")
+        XCTAssertTrue(e.contains("the HDF5 library failed on this file") && e.contains("Segmentation fault"), e)
+    }
+
+    /// A reader that stops answering (libhdf5 looping on a damaged file, a stalled NFS mount)
+    /// is killed at CFCLIP_HDF5_TIMEOUT instead of hanging the run.
+    func testStalledHDF5ReaderTimesOut() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let stall = tmp.url.appendingPathComponent("stall.sh").path
+        try "#!/bin/sh\nexec sleep 600\n".write(toFile: stall, atomically: true, encoding: .utf8)
+        chmod(stall, 0o755)
+        let o = try Hostile.run("cfclip-batch", ["validate", try fx.write()],
+                                environment: ["CFCLIP_HDF5_READER": stall, "CFCLIP_HDF5_TIMEOUT": "1"])
+        let e = Hostile.assertCleanFailure(o, "stalled reader")
+        XCTAssertTrue(e.contains("did not answer within 1 s while opening dataset 'latents'"), e)
+        XCTAssertLessThan(o.seconds, 5)
+    }
 }

@@ -10,7 +10,7 @@ let scratch = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" :
 
 fuzzMain { bytes in
     guard FileManager.default.createFile(atPath: scratch, contents: Data(bytes)) else { return }
-    if let file = try? LatentFile(path: scratch), file.count <= 4096, file.width <= 4096, (file.rows ?? 1) <= 64 {
+    if let file = try? LatentFile(path: scratch, decoding: .inProcess), file.count <= 4096, file.width <= 4096, (file.rows ?? 1) <= 64 {
         _ = try? file.read(0..<file.count, nLatent: file.rows ?? 1)
     }
 }
