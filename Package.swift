@@ -3,6 +3,12 @@ import PackageDescription
 
 import Foundation
 
+// Linux only, truthfully: the code uses Glibc, /proc, OpenBLAS's C API and Linux process
+// controls (unshare in the tests); no Darwin paths are written or tested.
+#if !os(Linux)
+#error("CFClip builds and runs on Linux only (Debian 12 / Ubuntu with Swift 6); see README")
+#endif
+
 // Numeric code needs AVX2+FMA code generation (without it `addingProduct` becomes a libm call
 // per lane, ~100x slower) and -Ounchecked in release; debug builds stay debug.
 // CFCLIP_CHECKED=1 keeps every bounds check and precondition (the fuzzers' builds, and the
@@ -17,7 +23,6 @@ let parsers: [SwiftSetting] = haswell
 
 let package = Package(
     name: "CFClip",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "cfclip", targets: ["cfclip"]),
         .executable(name: "cfclip-bench", targets: ["cfclip-bench"]),
@@ -29,6 +34,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C libraries: module maps only (see Sources/C*/module.modulemap).
@@ -45,10 +51,13 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
 
         // The one file reader and the one durable writer (temp, fsync, rename), SHA-256, stop signals.
-        .target(name: "FileIO"),
+        .target(name: "FileIO", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Config YAML screened before decoding (numbers that would trap the decoder).
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CSupport"], swiftSettings: numeric),
+        // --version: release, git commit and build date (written by the plugin), BLAS in use.
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+        .target(name: "BuildInfo", dependencies: ["Tensors"], plugins: ["BuildInfoPlugin"]),
         .target(name: "Checkpoints", dependencies: ["Tensors", "FileIO", "CZlib"], swiftSettings: parsers),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "CZlib"], swiftSettings: numeric),
         .target(name: "Media", dependencies: ["Tensors", "FileIO", "CPNG", "CJPEG", "CHDF5"], swiftSettings: parsers),
@@ -72,18 +81,21 @@ let package = Package(
         ], swiftSettings: parsers),
 
         .executableTarget(name: "cfclip", dependencies: [
+            "BuildInfo",
             "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Parity", "Pipeline", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: parsers),
         .executableTarget(name: "cfclip-bench", dependencies: [
+            "BuildInfo",
             "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 
         // Decodes untrusted HDF5 files for the others, in a process a libhdf5 crash cannot spread from.
-        .executableTarget(name: "cfclip-hdf5-reader", dependencies: ["Media"], swiftSettings: parsers),
+        .executableTarget(name: "cfclip-hdf5-reader", dependencies: ["Media", "BuildInfo"], swiftSettings: parsers),
 
         .executableTarget(name: "cfclip-batch", dependencies: [
+            "BuildInfo",
             "Pipeline", "Media", "FileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: parsers),

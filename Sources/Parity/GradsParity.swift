@@ -39,8 +39,7 @@ enum GradsParity {
                                       visionHeads: clipCfg?["vision_heads"] as? Int, textHeads: clipCfg?["transformer_heads"] as? Int)
         let mapper = try MapperCheckpoint.load(path: try used(f, "mapper").path)
         let genPath = try used(f, "generator").path
-        let genDict = try StateDict.load(genPath)
-        let g = try Generator.load(from: genDict, prefix: genDict.names.contains { $0.hasPrefix("g_ema.") } ? "g_ema." : "", source: genPath)
+        let g = try Generator.load(path: genPath)
 
         let w = try f.input("in.w")
         let tFeat = try clip.encodeText(tokens(try f.input("in.text_tokens")))

@@ -8,9 +8,7 @@ import Tensors
 enum StyleGAN2Parity {
     static func run(_ f: FixtureFolder) -> [ParityResult] {
         f.judge(perCheckpoint: f.checkpointFiles) { path in
-            let dict = try StateDict.load(path)
-            let prefix = dict.tensors.keys.contains { $0.hasPrefix("g_ema.") } ? "g_ema." : ""
-            let g = try Generator.load(from: dict, prefix: prefix, source: path)
+            let g = try Generator.load(path: path)
             return try compute(f, g)
         }
     }

@@ -43,7 +43,7 @@ public struct ModelSet: Sendable {
         }
         let generator: Generator
         if let path = config.models.generator {
-            generator = try wrap(path) { try loadGenerator(path: try checked("generator", path)) }
+            generator = try wrap(path) { try Generator.load(path: try checked("generator", path)) }
         } else if let d = mappers.first?.decoder {
             generator = d
         } else {
@@ -91,17 +91,6 @@ public struct ModelSet: Sendable {
         }
         return ModelSet(generator: generator, edits: edits, clipImages: clipImages, sourceTextEmbedding: source,
                         identity: identity, checksums: sums)
-    }
-
-    /// A rosinality generator file (`g_ema.*` + `latent_avg`, or bare keys), or a mapper
-    /// checkpoint with an embedded `decoder.*`.
-    public static func loadGenerator(path: String) throws -> Generator {
-        let dict = try StateDict.load(path)
-        // `g` and `d` (training copies) sit beside `g_ema` and are not rendered with
-        for prefix in ["state_dict.decoder.", "decoder.", "g_ema."] where dict.names.contains(where: { $0.hasPrefix(prefix) }) {
-            return try Generator.load(from: dict, prefix: prefix, source: path)
-        }
-        return try Generator.load(from: dict, prefix: "", source: path)
     }
 
     /// Model-layer errors become one line naming the file.

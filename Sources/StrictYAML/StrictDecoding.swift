@@ -1,25 +1,26 @@
 import Foundation
 
-/// Strict Codable decoding for pipeline files: Codable ignores keys it does not know, which
+/// Strict Codable decoding for every config file: Codable ignores keys it does not know, which
 /// turns a typo (`strenght: 2`) into a silently ignored setting. Each config type opens its
 /// container through `strictContainer`, which rejects unknown keys with their path; enums
 /// and ranges are checked with `decodeChoice` / `require` so errors name the path too.
-struct ConfigIssue: Error {
-    var path: [CodingKey]
-    var what: String
+public struct ConfigIssue: Error {
+    public var path: [CodingKey]
+    public var what: String
+    public init(path: [CodingKey], what: String) { self.path = path; self.what = what }
 }
 
 /// Any key, to list the keys a mapping really has.
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { stringValue = String(intValue); self.intValue = intValue }
+public struct AnyKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int?
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { stringValue = String(intValue); self.intValue = intValue }
 }
 
 extension Decoder {
     /// A keyed container that throws on keys `K` does not declare.
-    func strictContainer<K: CodingKey & CaseIterable>(_ type: K.Type) throws -> KeyedDecodingContainer<K> {
+    public func strictContainer<K: CodingKey & CaseIterable>(_ type: K.Type) throws -> KeyedDecodingContainer<K> {
         let any = try container(keyedBy: AnyKey.self)
         for key in any.allKeys where K(stringValue: key.stringValue) == nil {
             let allowed = K.allCases.map(\.stringValue).joined(separator: ", ")
@@ -31,7 +32,7 @@ extension Decoder {
 
 extension KeyedDecodingContainer {
     /// A string that must be one of an enum's raw values.
-    func decodeChoice<E: RawRepresentable & CaseIterable>(_ type: E.Type, forKey key: Key) throws -> E? where E.RawValue == String {
+    public func decodeChoice<E: RawRepresentable & CaseIterable>(_ type: E.Type, forKey key: Key) throws -> E? where E.RawValue == String {
         guard let raw = try decodeIfPresent(String.self, forKey: key) else { return nil }
         guard let value = E(rawValue: raw) else {
             let allowed = E.allCases.map(\.rawValue).joined(separator: " or ")
@@ -41,14 +42,14 @@ extension KeyedDecodingContainer {
     }
 
     /// Checks a decoded value, naming the key when it fails.
-    func require<T>(_ value: T, _ ok: (T) -> Bool, forKey key: Key, _ what: String) throws -> T {
+    public func require<T>(_ value: T, _ ok: (T) -> Bool, forKey key: Key, _ what: String) throws -> T {
         guard ok(value) else { throw ConfigIssue(path: codingPath + [key], what: "\(what), found \(value)") }
         return value
     }
 }
 
 /// `edits[1].alpha` from a coding path.
-func pathText(_ path: [CodingKey]) -> String {
+public func pathText(_ path: [CodingKey]) -> String {
     var out = ""
     for key in path {
         if let i = key.intValue, key.stringValue == String(i) || key.stringValue.hasPrefix("Index") {

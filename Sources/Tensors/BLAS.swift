@@ -12,6 +12,10 @@ public enum BLAS {
     /// Threads a large `sgemm` is split across.
     public static var threads: Int { Parallel.threads }
     public static var coreName: String { String(cString: openblas_get_corename()) }
+    /// "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64 (core Zen)", for --version.
+    public static var libraryDescription: String {
+        "\(String(cString: openblas_get_config()).split(separator: " ").joined(separator: " ")) (core \(coreName))"
+    }
 
     /// Blocks a product is split into: a function of its shape only. OpenBLAS's result for an
     /// element depends on where it sits in the call (its Haswell/Zen kernels treat the last

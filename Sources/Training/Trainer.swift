@@ -78,11 +78,7 @@ public final class Trainer {
     public func run(until last: Int? = nil, progress: ((Int, Int, [(String, Float)]) -> Void)? = nil) throws {
         let target = min(last ?? config.maxSteps, config.maxSteps)
         let nLatent = models.generator.config.nLatent
-        let logURL = out.appendingPathComponent("log.jsonl")
-        if !FileManager.default.fileExists(atPath: logURL.path) { _ = FileManager.default.createFile(atPath: logURL.path, contents: nil) }
-        let log = try FileHandle(forWritingTo: logURL)
-        defer { try? log.close() }
-        _ = try log.seekToEnd()
+        let log = try TrainingLog(path: out.appendingPathComponent("log.jsonl").path, continuingAfter: step)
         let trainingStep = TrainingStep(kind: config.loss, weights: config.weights)
         while step < target {
             let idx = nextBatch()
@@ -95,10 +91,7 @@ public final class Trainer {
             let r = try trainingStep.run(mapper: mapper, w: w, models: models, warps: warps)
             optimizer.update(&params, grads: r.gradients)
             step += 1
-            var line = "{\"step\": \(step), \"loss\": \(r.loss)"
-            for (k, v) in r.parts { line += ", \"\(k)\": \(v)" }
-            line += ", \"latents\": [\(idx.map(String.init).joined(separator: ", "))]}\n"
-            try log.write(contentsOf: Data(line.utf8))
+            try log.append(step: step, values: [("loss", r.loss)] + r.parts, latents: idx)
             progress?(step, target, [("loss", r.loss)] + r.parts)
             if config.imageInterval > 0 && step % config.imageInterval == 0 { try writeSamples(r.x, r.xHat) }
             if (config.saveInterval > 0 && step % config.saveInterval == 0) || step == config.maxSteps { try save() }

@@ -2,7 +2,6 @@ import Checkpoints
 import FileIO
 import Foundation
 import StrictYAML
-import Yams
 
 /// `cfclip train CONFIG.yaml`: everything a run needs, with the CF-CLIP coach's defaults.
 /// Unknown keys are refused (a typo must not silently fall back to a default).
@@ -29,9 +28,24 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             self.arcfaceStages = arcfaceStages; self.initMapper = initMapper
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case generator, clip, vocabulary, arcface, vgg, clipVisionHeads = "clip_vision_heads"
             case clipTextHeads = "clip_text_heads", arcfaceStages = "arcface_stages", initMapper = "init_mapper"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.strictContainer(CodingKeys.self)
+            generator = try c.decode(String.self, forKey: .generator)
+            clip = try c.decode(String.self, forKey: .clip)
+            vocabulary = try c.decode(String.self, forKey: .vocabulary)
+            arcface = try c.decodeIfPresent(String.self, forKey: .arcface)
+            vgg = try c.decodeIfPresent(String.self, forKey: .vgg)
+            clipVisionHeads = try c.decodeIfPresent(Int.self, forKey: .clipVisionHeads)
+                .map { try c.require($0, { $0 > 0 }, forKey: .clipVisionHeads, "must be a positive integer") }
+            clipTextHeads = try c.decodeIfPresent(Int.self, forKey: .clipTextHeads)
+                .map { try c.require($0, { $0 > 0 }, forKey: .clipTextHeads, "must be a positive integer") }
+            arcfaceStages = try c.decodeIfPresent([Int].self, forKey: .arcfaceStages)
+            initMapper = try c.decodeIfPresent(String.self, forKey: .initMapper)
         }
     }
 
@@ -56,7 +70,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var output: String = "runs/train"
     public var threads: Int? = nil
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case models, latents, description, sourceText = "source_text", loss, weights, optimizer
         case learningRate = "learning_rate", batchSize = "batch_size", maxSteps = "max_steps", augmentations
         case distortionScale = "distortion_scale", seed, saveInterval = "save_interval", imageInterval = "image_interval"
@@ -69,12 +83,12 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 
     /// Missing keys take the coach's defaults (synthesised Decodable would require every key).
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(CodingKeys.self)
         models = try c.decode(Models.self, forKey: .models)
         latents = try c.decode(String.self, forKey: .latents)
         description = try c.decode(String.self, forKey: .description)
         func opt<T: Decodable>(_ k: CodingKeys, _ d: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? d }
-        sourceText = try opt(.sourceText, sourceText); loss = try opt(.loss, loss); weights = try opt(.weights, weights)
+        sourceText = try opt(.sourceText, sourceText); loss = try c.decodeChoice(CLIPLossKind.self, forKey: .loss) ?? loss; weights = try opt(.weights, weights)
         optimizer = try opt(.optimizer, optimizer); learningRate = try opt(.learningRate, learningRate)
         batchSize = try opt(.batchSize, batchSize); maxSteps = try opt(.maxSteps, maxSteps)
         augmentations = try opt(.augmentations, augmentations); distortionScale = try opt(.distortionScale, distortionScale)
@@ -82,7 +96,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         imageInterval = try opt(.imageInterval, imageInterval); logInterval = try opt(.logInterval, logInterval)
         output = try opt(.output, output); threads = try c.decodeIfPresent(Int.self, forKey: .threads)
         guard ["ranger", "adam"].contains(optimizer) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.optimizer], debugDescription: "expected ranger or adam, found \(optimizer)"))
+            throw ConfigIssue(path: c.codingPath + [CodingKeys.optimizer], what: "expected ranger or adam, found '\(optimizer)'")
         }
     }
 
@@ -90,14 +104,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TrainingError.config(path, "cannot read the file")
         }
-        let node: Node
-        do { node = try StrictYAML.compose(text) ?? Node.mapping([:]) } catch let p as StrictYAML.Problem {
-            throw TrainingError.config(path, "\(p.path): \(p.what)")
-        } catch { throw TrainingError.config(path, "not YAML: \(error)") }
-        try checkKeys(node, allowed: Self.allowedKeys, path: "", file: path)
         var c: TrainingConfig
-        do { c = try YAMLDecoder().decode(TrainingConfig.self, from: text) } catch let e as DecodingError {
-            throw TrainingError.config(path, describe(e))
+        do { c = try StrictYAML.decode(TrainingConfig.self, from: text, document: "the training config") } catch let p as StrictYAML.Problem {
+            throw TrainingError.config(path, p.path.isEmpty ? p.what : "\(p.path): \(p.what)")
         }
         // relative paths are relative to the config file, as in pipeline files
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -108,34 +117,6 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         c.models.initMapper = c.models.initMapper.map(resolve)
         c.latents = resolve(c.latents); c.output = resolve(c.output)
         return c
-    }
-
-    static let allowedKeys: [String: Set<String>] = [
-        "": ["models", "latents", "description", "source_text", "loss", "weights", "optimizer", "learning_rate", "batch_size",
-             "max_steps", "augmentations", "distortion_scale", "seed", "save_interval", "image_interval", "log_interval", "output", "threads"],
-        "models": ["generator", "clip", "vocabulary", "arcface", "vgg", "clip_vision_heads", "clip_text_heads", "arcface_stages", "init_mapper"],
-        "weights": ["id", "perceptual", "latent_l2", "clip"],
-    ]
-
-    static func checkKeys(_ node: Node, allowed: [String: Set<String>], path: String, file: String) throws {
-        guard case let .mapping(map) = node else { return }
-        for (k, v) in map {
-            guard let key = k.string else { continue }
-            let full = path.isEmpty ? key : path + "." + key
-            guard allowed[path]?.contains(key) ?? true else { throw TrainingError.config(file, "\(full): unknown key") }
-            if allowed[full] != nil { try checkKeys(v, allowed: allowed, path: full, file: file) }
-        }
-    }
-
-    static func describe(_ e: DecodingError) -> String {
-        func at(_ c: [CodingKey]) -> String { c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
-        switch e {
-        case let .typeMismatch(t, c): return "\(at(c.codingPath)): expected \(t)"
-        case let .valueNotFound(t, c): return "\(at(c.codingPath)): missing \(t)"
-        case let .keyNotFound(k, c): return "\(at(c.codingPath + [k])): required key missing"
-        case let .dataCorrupted(c): return "\(at(c.codingPath)): \(c.debugDescription)"
-        @unknown default: return "\(e)"
-        }
     }
 
     /// A stable hash of the settings that change the result (resume refuses a different one).
@@ -151,10 +132,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 }
 
 extension LossWeights {
-    enum CodingKeys: String, CodingKey { case id, perceptual, latentL2 = "latent_l2", clip }
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, perceptual, latentL2 = "latent_l2", clip }
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(CodingKeys.self)
         self.init(id: try c.decodeIfPresent(Float.self, forKey: .id) ?? 0.2,
                   perceptual: try c.decodeIfPresent(Float.self, forKey: .perceptual) ?? 0,
                   latentL2: try c.decodeIfPresent(Float.self, forKey: .latentL2) ?? 0.8,

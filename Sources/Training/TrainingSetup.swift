@@ -18,9 +18,7 @@ public enum TrainingSetup {
 
     public static func load(_ c: TrainingConfig) throws -> Loaded {
         let genDict = try StateDict.load(c.models.generator)
-        let prefix = genDict.names.contains { $0.hasPrefix("g_ema.") } ? "g_ema."
-            : genDict.names.contains { $0.hasPrefix("state_dict.decoder.") } ? "state_dict.decoder."
-            : genDict.names.contains { $0.hasPrefix("decoder.") } ? "decoder." : ""
+        let prefix = try Generator.prefix(in: genDict, source: c.models.generator)
         let g = try Generator.load(from: genDict, prefix: prefix, source: c.models.generator)
         let clip = try CLIPModel.load(from: StateDict.load(c.models.clip), source: c.models.clip,
                                       visionHeads: c.models.clipVisionHeads, textHeads: c.models.clipTextHeads)

@@ -4,7 +4,7 @@ import Tensors
 
 /// Which CLIP loss drives the edit: CF-CLIP's contrastive loss, StyleGAN-NADA's directional
 /// loss, or StyleCLIP's global loss (the baselines).
-public enum CLIPLossKind: String, Codable, Sendable { case nce, directional, global }
+public enum CLIPLossKind: String, Codable, Sendable, CaseIterable { case nce, directional, global }
 
 /// Loss weights in the coach's order of accumulation: id, perceptual, latent L2, CLIP term.
 public struct LossWeights: Codable, Sendable, Equatable {

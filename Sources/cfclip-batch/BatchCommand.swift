@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import FileIO
 import Foundation
 import Pipeline
@@ -14,6 +15,7 @@ struct BatchCommand: ParsableCommand {
         metrics/shard-NNNNNN.jsonl, a done-marker per shard, manifest.json, summary.json and report.html. \
         A rerun skips finished shards and redoes unfinished ones.
         """,
+        version: Version.text(program: "cfclip-batch"),
         subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ReportCommand.self],
         defaultSubcommand: RunCommand.self)
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import Foundation
 import Tensors
 
@@ -7,6 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cfclip-bench",
         abstract: "Full-size speed and memory benchmarks with seeded random weights.",
+        version: Version.text(program: "cfclip-bench"),
         subcommands: [GemmBench.self, ConvBench.self, GeneratorBench.self, CLIPBench.self, ArcFaceBench.self, VGGBench.self, TrainStepBench.self, LoadBench.self])
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoints
+import FileIO
 import Foundation
 import Media
 import Models
@@ -11,7 +12,7 @@ import Tensors
 /// scratch folder before timing; the page cache holds them, so this times parsing, not disks.
 struct LoadBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "load",
-        abstract: "Seconds to load a full-size generator checkpoint and to read 10,000 HDF5 latent rows.")
+        abstract: "Seconds to load a full-size generator checkpoint, hash it, and read 10,000 HDF5 latent rows.")
     @Option(help: "Rows of [18, 512] latents to read.") var rows = 10_000
     @Option(help: "Timed repeats (best is reported).") var repeats = 3
     @Option(help: "Scratch folder for the files.") var scratch = NSTemporaryDirectory()
@@ -57,7 +58,9 @@ struct LoadBench: ParsableCommand {
         let read = try best { try readAll(.childProcess) }
         let readHere = try best { try readAll(.inProcess) }
         let size = Double((try FileManager.default.attributesOfItem(atPath: checkpoint)[.size] as? Int) ?? 0)
-        printResults([("generator_load_seconds", load), ("generator_file_mb", size / 1e6),
+        // checksums of model files and finished shards (resume, merge, cfclip models)
+        let hash = try best { _ = try InputFile(path: checkpoint).sha256() }
+        printResults([("generator_load_seconds", load), ("generator_file_mb", size / 1e6), ("sha256_mb_per_s", size / 1e6 / hash),
                       ("hdf5_rows", Double(rows)), ("hdf5_read_seconds", read), ("hdf5_read_in_process_seconds", readHere), ("peak_rss_mb", peakRSSMegabytes())], json: json)
     }
 }

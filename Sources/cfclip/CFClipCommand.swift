@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import FileIO
 
 @main
@@ -6,7 +7,8 @@ struct CFClipCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cfclip",
         abstract: "CF-CLIP text-driven StyleGAN2 editing: inspect checkpoints, check parity with the reference.",
-        subcommands: [InspectCommand.self, ParityCommand.self, EditCommand.self, TrainCommand.self, DemoAssetsCommand.self,
+        version: Version.text(program: "cfclip"),
+        subcommands: [InspectCommand.self, ParityCommand.self, EditCommand.self, TrainCommand.self, DemoAssetsCommand.self, ModelsCommand.self,
                       ImportLatentsCommand.self, SampleCodesCommand.self])
 
     /// SIGINT/SIGTERM handling is set up before any thread starts.

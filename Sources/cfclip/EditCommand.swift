@@ -36,8 +36,7 @@ struct EditCommand: ParsableCommand {
             let m = try MapperCheckpoint.load(path: checkpoint)
             let g: Generator
             if let generator {
-                let dict = try StateDict.load(generator)
-                g = try Generator.load(from: dict, prefix: dict.names.contains { $0.hasPrefix("g_ema.") } ? "g_ema." : "", source: generator)
+                g = try Generator.load(path: generator)
             } else if let d = m.decoder {
                 g = d
             } else {

@@ -10,9 +10,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a text-driven latent mapper (CLIP-NCE, directional or global CLIP loss).",
         discussion: """
-        Writes OUTPUT/log.jsonl (every loss term of every step), OUTPUT/images/step-N.png (sources \\
-        above edits), OUTPUT/checkpoints/mapper-N.safetensors (mapper + generator + options, for \\
-        cfclip-batch and cfclip edit) and OUTPUT/checkpoints/state.safetensors (optimiser, RNG and \\
+        Writes OUTPUT/log.jsonl (every loss term of every step; a resumed run drops the lines \
+        after its saved step, --restart starts it again), OUTPUT/images/step-N.png (sources \
+        above edits), OUTPUT/checkpoints/mapper-N.safetensors (mapper + generator + options, for \
+        cfclip-batch and cfclip edit) and OUTPUT/checkpoints/state.safetensors (optimiser, RNG and \
         data order: a rerun continues where the last save left off, bit for bit).
         """)
 

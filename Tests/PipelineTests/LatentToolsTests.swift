@@ -47,7 +47,7 @@ final class LatentToolsTests: XCTestCase {
     }
 
     func testSampledCodesSkipAheadAndMatchTheCLI() throws {
-        let g = try ModelSet.loadGenerator(path: try PipelineFixture.model("stylegan2"))
+        let g = try Generator.load(path: try PipelineFixture.model("stylegan2"))
         var whole = try CodeSampler(generator: g, seed: 5, psi: 0.7, center: .latentAvg)
         let all = whole.codes(0..<6)
         var part = try CodeSampler(generator: g, seed: 5, psi: 0.7, center: .latentAvg)

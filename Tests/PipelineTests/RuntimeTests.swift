@@ -2,22 +2,37 @@ import FixtureSupport
 import Foundation
 import Media
 import Pipeline
+import Synchronization
 import XCTest
 
 /// The pieces under the stages: bounded queues, the tar writer.
 final class RuntimeTests: XCTestCase {
+    /// The producer counts its own pushes; a slow consumer checks it never gets more than the
+    /// capacity ahead. A queue that did not block would let it
+    /// run to 50 at once (the queue's own highWater cannot show that: it is bounded by itself).
     func testBoundedQueueThrottlesAFastProducer() {
         let q = BoundedQueue<Int>(capacity: 2)
+        let pushed = Mutex(0)
         let producer = StageThread(name: "producer") {
-            for i in 0..<50 { q.push(i) }
+            for i in 0..<50 {
+                q.push(i)
+                pushed.withLock { $0 += 1 }
+            }
             q.close()
         }
         producer.start()
-        var got: [Int] = []
-        while let x = q.pop() { got.append(x); usleep(200) }
+        var got: [Int] = [], ahead = 0
+        usleep(20_000)                      // let the producer fill the queue and block
+        while let x = q.pop() {
+            got.append(x)
+            usleep(2_000)
+            let n = got.count
+            ahead = max(ahead, pushed.withLock { $0 } - n)
+        }
         producer.join()
         XCTAssertEqual(got, Array(0..<50))
-        XCTAssertLessThanOrEqual(q.highWater, 2)
+        XCTAssertLessThanOrEqual(ahead, 2, "the producer ran \(ahead) items ahead of a queue of capacity 2")
+        XCTAssertGreaterThanOrEqual(ahead, 2, "the producer never filled the queue: the test shows nothing")
     }
 
     func testCancelWakesBlockedProducersAndConsumers() {

@@ -48,7 +48,7 @@ final class TrainerTests: XCTestCase {
         var c2 = c1
         c2.output = tmp.url.appendingPathComponent("b").path
         let b = try trainer(c2, s)
-        try b.run(until: 6)                        // stops after the step-6 save
+        try b.run(until: 8)                        // stops two steps after the step-6 save
         let resumed = try trainer(c2, s)
         XCTAssertTrue(try resumed.resumeIfPossible())
         XCTAssertEqual(resumed.step, 6)
@@ -57,7 +57,8 @@ final class TrainerTests: XCTestCase {
         try again.run()
         for ((n, x), (_, y)) in zip(a.parameters, resumed.parameters) { XCTAssertEqual(x, y, "resumed \(n) differs") }
         for ((n, x), (_, y)) in zip(a.parameters, again.parameters) { XCTAssertEqual(x, y, "rerun \(n) differs") }
-        // the logs agree line for line, and the saved mapper loads as a pipeline mapper
+        // the logs agree line for line (steps 7 and 8 of the stopped run are not kept twice),
+        // and the saved mapper loads as a pipeline mapper
         let logA = try String(contentsOf: URL(fileURLWithPath: c1.output + "/log.jsonl"), encoding: .utf8)
         let logB = try String(contentsOf: URL(fileURLWithPath: c2.output + "/log.jsonl"), encoding: .utf8)
         XCTAssertEqual(logA, logB)
@@ -65,6 +66,25 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(m.kind, .cfclip)
         XCTAssertNotNil(m.decoder)
         XCTAssertEqual(m.opts?["description"], .string("green lipstick"))
+    }
+
+    /// `--restart` (no resume) starts the log again instead of appending to the old run's.
+    func testRestartStartsTheLogAgain() throws {
+        let tmp = try TemporaryDirectory()
+        let (c, s) = try setUpRun(tmp, name: "a", augmentations: 0, maxSteps: 6)
+        try trainer(c, s).run(until: 4)
+        try trainer(c, s).run(until: 2)
+        let lines = try String(contentsOf: URL(fileURLWithPath: c.output + "/log.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.map { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["step"] as? Int }, [1, 2])
+    }
+
+    /// A NaN or infinite loss term made the line `"clip": nan`, which no JSON reader accepts.
+    func testNonFiniteValuesAreJSONNull() throws {
+        let line = TrainingLog.line(step: 3, values: [("loss", .nan), ("clip", 0.5), ("id", -.infinity)], latents: [1, 2])
+        let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
+        XCTAssertTrue(o["loss"] is NSNull && o["id"] is NSNull, line)
+        XCTAssertEqual(o["clip"] as? Double, 0.5)
+        XCTAssertEqual(o["nonfinite"] as? [String], ["loss", "id"])
     }
 
     func testChangedConfigIsNotResumed() throws {
@@ -113,7 +133,14 @@ final class TrainingConfigTests: XCTestCase {
         let (t1, p) = try write("models: {generator: g.pt, clip: c.pt, vocabulary: v.gz, clipp: x}\nlatents: l.h5\ndescription: x\n")
         XCTAssertThrowsError(try TrainingConfig.load(path: p)) { XCTAssertTrue("\($0)".contains("models.clipp: unknown key"), "\($0)") }
         let (t2, q) = try write("models: {generator: g.pt, clip: c.pt, vocabulary: v.gz}\nlatents: l.h5\ndescription: x\nbatch_size: two\n")
-        XCTAssertThrowsError(try TrainingConfig.load(path: q)) { XCTAssertTrue("\($0)".contains("batch_size"), "\($0)") }
-        withExtendedLifetime((t1, t2)) {}
+        XCTAssertThrowsError(try TrainingConfig.load(path: q)) {
+            XCTAssertTrue("\($0)".contains("batch_size: expected an integer, found 'two' (line 4)"), "\($0)")
+        }
+        // the pipeline's strict decoding (StrictYAML) now reads training configs too
+        let (t3, r) = try write("models: {generator: g.pt, clip: c.pt, vocabulary: v.gz}\nlatents: l.h5\ndescription: x\nloss: nc\n")
+        XCTAssertThrowsError(try TrainingConfig.load(path: r)) {
+            XCTAssertTrue("\($0)".contains("loss: expected nce or directional or global, found 'nc'"), "\($0)")
+        }
+        withExtendedLifetime((t1, t2, t3)) {}
     }
 }

@@ -1,3 +1,5 @@
+import StrictYAML
+
 /// Decodable conformances of the pipeline file, strict about keys, with the defaults
 /// documented in PipelineConfig.swift.
 extension PipelineConfig: Decodable {

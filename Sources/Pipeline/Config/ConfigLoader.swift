@@ -1,6 +1,5 @@
 import Foundation
 import StrictYAML
-import Yams
 
 extension PipelineConfig {
     /// Reads and checks a pipeline file. Relative paths in it are resolved against the file's
@@ -17,24 +16,11 @@ extension PipelineConfig {
 
     /// Parses pipeline YAML; errors name `file` and the key path.
     public static func parse(_ yaml: String, file: String, baseDirectory: String) throws -> PipelineConfig {
-        let root: Node
-        do {
-            guard let node = try StrictYAML.compose(yaml) else {
-                throw PipelineError.config(file: file, path: "", what: "the pipeline file is empty")
-            }
-            root = node
-        } catch let e as PipelineError {
-            throw e
-        } catch let p as StrictYAML.Problem {
-            throw PipelineError.config(file: file, path: p.path, what: p.what)
-        } catch {
-            throw PipelineError.config(file: file, path: "", what: "not valid YAML: \(yamlProblem(error))")
-        }
         let config: PipelineConfig
         do {
-            config = try YAMLDecoder().decode(PipelineConfig.self, from: yaml)
-        } catch {
-            throw describe(error, file: file, root: root)
+            config = try StrictYAML.decode(PipelineConfig.self, from: yaml, document: "the pipeline file")
+        } catch let p as StrictYAML.Problem {
+            throw PipelineError.config(file: file, path: p.path, what: p.what)
         }
         try config.checkConsistency(file: file)
         return config.resolvingPaths(relativeTo: baseDirectory)
@@ -74,57 +60,5 @@ extension PipelineConfig {
         c.output.dir = abs(c.output.dir)
         c.regression?.golden = abs(regression?.golden ?? "")
         return c
-    }
-
-    /// One line for a decoding failure: path, what was expected and what the file holds.
-    static func describe(_ error: Error, file: String, root: Node) -> PipelineError {
-        func found(_ path: [CodingKey]) -> String {
-            var node: Node? = root
-            for key in path {
-                if let i = key.intValue, case .sequence = node { node = node?[i] } else { node = node?[key.stringValue] }
-            }
-            switch node {
-            case let .scalar(s)?: return s.string.isEmpty ? "nothing" : "'\(s.string)'"
-            case .mapping?: return "a mapping"
-            case .sequence?: return "a list"
-            default: return "nothing"
-            }
-        }
-        func at(_ path: [CodingKey]) -> String {
-            var node: Node? = root
-            var line: Int? = nil
-            for key in path {
-                if let i = key.intValue, case .sequence = node { node = node?[i] } else { node = node?[key.stringValue] }
-                if let l = node?.mark?.line { line = l }
-            }
-            return line.map { " (line \($0))" } ?? ""
-        }
-        switch error {
-        case let issue as ConfigIssue:
-            return .config(file: file, path: pathText(issue.path), what: issue.what + at(issue.path))
-        case let DecodingError.typeMismatch(type, ctx), let DecodingError.valueNotFound(type, ctx):
-            if let inner = ctx.underlyingError { return describe(inner, file: file, root: root) }
-            let what = found(ctx.codingPath) == "nothing" && type != String.self ? "missing value, expected \(expectedText(type))"
-                : "expected \(expectedText(type)), found \(found(ctx.codingPath))"
-            return .config(file: file, path: pathText(ctx.codingPath), what: what + at(ctx.codingPath))
-        case let DecodingError.keyNotFound(key, ctx):
-            return .config(file: file, path: pathText(ctx.codingPath + [key]), what: "missing (required)" + at(ctx.codingPath))
-        case let DecodingError.dataCorrupted(ctx):
-            if let inner = ctx.underlyingError { return describe(inner, file: file, root: root) }
-            return .config(file: file, path: pathText(ctx.codingPath), what: ctx.debugDescription)
-        default:
-            return .config(file: file, path: "", what: "\(error)")
-        }
-    }
-
-    static func yamlProblem(_ error: Error) -> String {
-        if let y = error as? YamlError {
-            switch y {
-            case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-                return "\(problem) at line \(mark.line), column \(mark.column)"
-            default: return "\(y)".components(separatedBy: "\n").first ?? "\(y)"
-            }
-        }
-        return "\(error)"
     }
 }

@@ -37,7 +37,7 @@ public enum LatentImport {
     /// `wplus`), written to an HDF5 `latents` dataset.
     public static func sampleCodes(generator path: String, seed: UInt32, count: Int, psi: Float,
                                    center: SampledSourceConfig.Center, wplus: Bool, output: String) throws -> [Int] {
-        let g = try ModelSet.wrap(path) { try ModelSet.loadGenerator(path: path) }
+        let g = try ModelSet.wrap(path) { try Generator.load(path: path) }
         var sampler = try CodeSampler(generator: g, seed: seed, psi: psi, center: center, source: path)
         var values: [Float] = []
         var a = 0

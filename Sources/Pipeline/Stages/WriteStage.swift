@@ -1,4 +1,6 @@
 import FileIO
+import Foundation
+
 /// The last stage: appends samples to the current shard, and when a shard's last batch has
 /// arrived publishes it in order: images (tar or folder), metrics, then the done-marker.
 /// If the run stops before that, the shard's temporaries are removed (or, after a crash,
@@ -19,6 +21,11 @@ final class WriteStage {
         self.layout = layout; self.format = format; self.configHash = configHash; self.partition = partition; self.progress = progress
     }
 
+    /// Fault seam for the kill-and-resume test: with CFCLIP_FAULT_HOLD_SHARD=N the writer stops
+    /// for good once shard N's temporary holds its first sample, so the test kills the run at a
+    /// known point mid-shard instead of racing it.
+    static let holdShard = ProcessInfo.processInfo.environment["CFCLIP_FAULT_HOLD_SHARD"].flatMap { Int($0) }
+
     func consume(_ batch: EncodedBatch, rows: Range<Int>) throws {
         let t0 = StageClock.now()
         if sink == nil {
@@ -30,6 +37,7 @@ final class WriteStage {
         for sample in batch.samples {
             try sink!.add(sample)
             lines += sample.metricsLines
+            if batch.shard == Self.holdShard { while true { sleep(3600) } }
         }
         for (k, v) in batch.timings { timings[k, default: 0] += v }
         if batch.lastOfShard {
