@@ -87,7 +87,7 @@ let package = Package(
         ], swiftSettings: parsers),
         .executableTarget(name: "cfclip-bench", dependencies: [
             "BuildInfo",
-            "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Training",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Editing", "Media", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 
@@ -104,10 +104,10 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Tensors"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "FileIO", "FixtureSupport"], swiftSettings: numeric),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Editing", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "MediaTests", dependencies: ["Media", "FileIO", "CHDF5"], swiftSettings: numeric),
         .testTarget(name: "CLITests", dependencies: ["Media", "FixtureSupport"], swiftSettings: numeric),
-        .testTarget(name: "ParityTests", dependencies: ["Parity", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "ParityTests", dependencies: ["Parity", "Editing", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FileIO", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FileIO", "Editing", "Models", "Media", "Checkpoints", "FixtureSupport", .product(name: "Yams", package: "Yams")], swiftSettings: numeric),
     ]

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Synchronization
 
@@ -37,15 +38,10 @@ public struct LoadLimits: Sendable, Equatable {
     /// "123", "64K", "512M", "8G" (powers of 1024).
     static func size(_ env: [String: String], _ name: String) throws -> Int? {
         guard let raw = env[name] else { return nil }
-        let text = raw.trimmingWhitespace.uppercased()
-        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-        var digits = Substring(text), unit = 1
-        if let last = digits.last, let u = units[last] { unit = u; digits = digits.dropLast() }
-        guard let n = Int(digits), n > 0 else {
+        guard let v = ByteCount.parse(raw) else {
             throw CheckpointError.unsupported(file: "$" + name, what: "expected a positive number of bytes such as 2G, found '\(raw)'")
         }
-        let (v, o) = n.multipliedReportingOverflow(by: unit)
-        return o ? Int.max : v
+        return v
     }
 
     /// Bytes materialised by all loads of this process so far.

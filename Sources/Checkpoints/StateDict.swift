@@ -100,30 +100,6 @@ public struct StateDict: Sendable {
         return out
     }
 
-    /// Checks this state dict against the `[name: shape]` a model needs and reports every
-    /// missing key, unexpected key and shape mismatch at once (`CheckpointError.mismatch`).
-    /// `optional` keys may be absent (e.g. kernel buffers recomputable from [1,3,3,1]);
-    /// `ignoreUnexpected` keys may be present without being needed (e.g. `num_batches_tracked`).
-    public func check(expected: [String: [Int]],
-                      optional: (String) -> Bool = { _ in false },
-                      ignoreUnexpected: (String) -> Bool = StateDict.isBatchCounter) throws {
-        var problems: [String] = []
-        for name in expected.keys.sorted() {
-            let shape = expected[name]!
-            guard let t = tensors[name] else {
-                if !optional(name) { problems.append("missing key '\(name)' (expected shape \(shapeText(shape)))") }
-                continue
-            }
-            if t.shape != shape {
-                problems.append("shape mismatch for '\(name)': expected \(shapeText(shape)), found \(shapeText(t.shape))")
-            }
-        }
-        for name in names where expected[name] == nil && !ignoreUnexpected(name) {
-            problems.append("unexpected key '\(name)' (shape \(shapeText(tensors[name]?.shape ?? [])))")
-        }
-        if !problems.isEmpty { throw CheckpointError.mismatch(source: source, problems: problems) }
-    }
-
     /// BatchNorm's step counter: stored by PyTorch, used by no forward pass.
     public static func isBatchCounter(_ name: String) -> Bool {
         name == "num_batches_tracked" || name.hasSuffix(".num_batches_tracked")

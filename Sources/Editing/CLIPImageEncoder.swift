@@ -16,21 +16,3 @@ public struct CLIPImageEncoder: Sendable {
         return l2Normalized(model.encodeImage(x))
     }
 }
-
-/// Cosine similarity of row `i` of `a` with row `i` of `b` (both [N, E], any length).
-public func rowCosines(_ a: Tensor, _ b: Tensor) -> [Float] {
-    precondition(a.shape == b.shape && a.rank == 2, "rowCosines: \(a.shape) vs \(b.shape)")
-    let (n, e) = (a.shape[0], a.shape[1])
-    return a.withUnsafeBufferPointer { ap in
-        b.withUnsafeBufferPointer { bp in
-            (0..<n).map { i in
-                var dot: Float = 0, na: Float = 0, nb: Float = 0
-                for k in 0..<e {
-                    let x = ap[i * e + k], y = bp[i * e + k]
-                    dot += x * y; na += x * x; nb += y * y
-                }
-                return dot / max((na * nb).squareRoot(), 1e-12)
-            }
-        }
-    }
-}

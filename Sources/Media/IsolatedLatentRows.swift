@@ -90,6 +90,12 @@ final class IsolatedLatentRows: LatentRows, @unchecked Sendable {
         signal(SIGINT, SIG_IGN)      // the parent handles interrupts; a hung child is killed by it
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_DFL)
+        // a damaged file can make libhdf5 ask for gigabytes (fuzz-hdf5 found such files): the
+        // child's address space is capped (CFCLIP_HDF5_MEMORY, default 4G), so the request
+        // fails here instead of pressing on the machine
+        let cap = rlim_t(ByteCount.parse(ProcessInfo.processInfo.environment["CFCLIP_HDF5_MEMORY"] ?? "") ?? 4 << 30)
+        var memory = rlimit(rlim_cur: cap, rlim_max: cap)
+        setrlimit(Int32(RLIMIT_AS.rawValue), &memory)
         guard arguments.count == 3 else {
             FileHandle.standardError.write("usage: \(executableName) FILE DATASET ALLOW_EXTERNAL(0|1); started by cfclip\n".data(using: .utf8)!)
             exit(2)

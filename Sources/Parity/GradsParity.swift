@@ -49,7 +49,7 @@ enum GradsParity {
         let srcText = l2Normalized(try clip.encodeText(tokens(try f.input("in.source_template_tokens"))))
         let tgtText = l2Normalized(try clip.encodeText(tokens(try f.input("in.target_template_tokens"))))
         let src = encoder.features(x), tgt = encoder.features(xHat)
-        let l2 = meanSquaredError(wHat, w)
+        let l2 = MeanError.squared(wHat, w)
         let nce = CLIPNCELoss()(sourceImage: src, editedImage: tgt, sourceText: srcText, targetText: tgtText)
         func scalar(_ v: Float) -> Tensor { Tensor(shape: [], values: [v]) }
 

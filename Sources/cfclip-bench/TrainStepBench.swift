@@ -1,3 +1,4 @@
+import Editing
 import ArgumentParser
 import Checkpoints
 import Foundation

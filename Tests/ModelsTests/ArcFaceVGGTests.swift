@@ -1,3 +1,4 @@
+import Editing
 import Checkpoints
 import FixtureSupport
 import Foundation

@@ -22,6 +22,27 @@ final class GeneratorTests: XCTestCase {
         XCTAssertNotNil(g.latentAvg)
     }
 
+    /// One finder for every caller: the generator is found under each prefix people's files use,
+    /// and a file without one says which prefixes were tried and what the file holds.
+    func testGeneratorIsFoundUnderEveryKnownPrefix() throws {
+        let dict = try fixtureDict()
+        for prefix in Generator.knownPrefixes {
+            var moved = StateDict(source: "moved")
+            // an extracted state dict (bare keys) has no latent_avg beside it
+            for name in dict.names where name.hasPrefix("g_ema.") || (name == "latent_avg" && !prefix.isEmpty) {
+                moved.insert(name == "latent_avg" ? name : prefix + name.dropFirst(6), dict.stored(name)!)
+            }
+            XCTAssertEqual(try Generator.prefix(in: moved, source: "moved"), prefix)
+            XCTAssertEqual(try Generator.load(from: moved, source: "moved").config.size, 64)
+        }
+        let clip = try StateDict.load(try Fixtures.file("clip", "checkpoint.pt"))
+        XCTAssertThrowsError(try Generator.prefix(in: clip, source: "clip.pt")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("tried prefixes 'g_ema.', 'state_dict.decoder.', 'decoder.', ''"), text)
+            XCTAssertTrue(text.contains("top-level keys: ") && text.contains("visual"), text)
+        }
+    }
+
     func testReleasedArchitecturesHaveTheReferenceKeyCounts() {
         // reference.md §3.8: 171 entries for FFHQ 1024 (30,370,060 parameters), 153 for AFHQ 512
         let ffhq = GeneratorConfig.configF(size: 1024), afhq = GeneratorConfig.configF(size: 512)

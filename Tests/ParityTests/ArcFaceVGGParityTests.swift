@@ -1,3 +1,4 @@
+import Editing
 import FixtureSupport
 import Foundation
 import Parity

@@ -29,36 +29,44 @@ public struct CLIPNCELoss: Sendable {
 
     /// `sourceImage` / `editedImage`: normalised embeddings of the (repeated) source renders and
     /// the (augmented) edited renders, row-aligned [n, E]; `sourceText` / `targetText`: normalised
-    /// template embeddings [J, E] of the source word and of the description.
+    /// template embeddings [J, E] of the source word and of the description. The values of
+    /// `terms` (the one definition), without a tape.
     public func callAsFunction(sourceImage: Tensor, editedImage: Tensor, sourceText: Tensor, targetText: Tensor) -> Result {
-        let (n, e) = (sourceImage.shape[0], sourceImage.shape[1]), j = sourceText.shape[0]
-        let query = l2Normalized(editedImage - sourceImage)
-        let tMean = meanRows(targetText)
-        let posText = l2Normalized(meanRows(targetText - sourceText))
-        let posImage = l2Normalized(tMean.broadcastRows(n) - sourceImage)
-        let neg = l2Normalized(sourceText - sourceImage.slice(0..<1).broadcastRows(j))
-        let negScores = query.matmul(neg, transposeOther: true)          // [n, J]
-        let textScores = query.matmul(posText, transposeOther: true)     // [n, 1]
-        let q = query.scalars, pi = posImage.scalars, ns = negScores.scalars, ts = textScores.scalars
-        var logits = [Float](repeating: 0, count: 2 * n * (1 + j))
-        for r in 0..<(2 * n) {
-            let i = r % n
-            var pos: Float = 0
-            if r < n { pos = ts[i] } else { for k in 0..<e { pos += q[i * e + k] * pi[i * e + k] } }
-            logits[r * (1 + j)] = pos / temperature
-            for k in 0..<j { logits[r * (1 + j) + 1 + k] = ns[i * j + k] / temperature }
-        }
-        var ce = [Float](repeating: 0, count: 2 * n)
-        for r in 0..<(2 * n) {
-            let row = logits[(r * (1 + j))..<((r + 1) * (1 + j))]
-            let m = row.max()!
-            let lse = m + log(row.reduce(Float(0)) { $0 + exp($1 - m) })
-            ce[r] = lse - row.first!
-        }
-        let lt = ce[0..<n].reduce(0, +) / Float(n), li = ce[n...].reduce(0, +) / Float(n)
-        return Result(query: query, posTextDirection: posText, posImageToText: posImage, negatives: neg,
-                      targetTextMean: tMean, logits: Tensor(shape: [2 * n, 1 + j], values: logits),
-                      crossEntropy: Tensor(shape: [2 * n], values: ce), lossText: lt, lossImage: li)
+        let t = terms(sourceImage: Var(sourceImage), editedImage: Var(editedImage), sourceText: sourceText, targetText: targetText)
+        let n = sourceImage.shape[0]
+        return Result(query: t.query.value, posTextDirection: t.posText.value, posImageToText: t.posImage.value,
+                      negatives: t.negatives.value, targetTextMean: t.targetTextMean, logits: t.logits.value,
+                      crossEntropy: Tensor(shape: [2 * n], values: t.crossEntropy),
+                      lossText: t.crossEntropy[0..<n].reduce(0, +) / Float(n), lossImage: t.crossEntropy[n...].reduce(0, +) / Float(n))
+    }
+
+    /// The loss on `Var`s (image embeddings normalised, text embeddings constant), built from
+    /// differentiable row ops so its backward is theirs.
+    public func loss(sourceImage: Var, editedImage: Var, sourceText: Tensor, targetText: Tensor) -> Var {
+        terms(sourceImage: sourceImage, editedImage: editedImage, sourceText: sourceText, targetText: targetText).loss
+    }
+
+    /// Every intermediate of the loss, on `Var`s: recorded on the tape when an input has one.
+    public struct Terms {
+        public var query, posText, posImage, negatives, logits, loss: Var
+        public var targetTextMean: Tensor
+        public var crossEntropy: [Float]     // [2n]: the text-positive rows, then the image-positive rows
+    }
+
+    public func terms(sourceImage: Var, editedImage: Var, sourceText: Tensor, targetText: Tensor) -> Terms {
+        let n = sourceImage.shape[0], j = sourceText.shape[0]
+        let q = Diff.l2Normalize(Diff.sub(editedImage, sourceImage))
+        let tMean = targetText.meanRows()
+        let posText = Var(l2Normalized((targetText - sourceText).meanRows()))
+        let posImage = Diff.l2Normalize(Diff.sub(Diff.repeatRows(Var(tMean), n), sourceImage))
+        let neg = Diff.l2Normalize(Diff.sub(Var(sourceText), Diff.repeatRows(Diff.slice(sourceImage, 0..<1), j)))
+        let negScores = Diff.matmulTransposed(q, neg)
+        let top = Diff.concatColumns(Diff.matmulTransposed(q, posText), negScores)
+        let bottom = Diff.concatColumns(Diff.rowDot(q, posImage), negScores)
+        let logits = Diff.affine(Diff.concatenate([top, bottom]), scale: 1 / temperature)
+        let ce = Diff.crossEntropyFirstColumn(logits)
+        return Terms(query: q, posText: posText, posImage: posImage, negatives: neg, logits: logits, loss: ce.mean,
+                     targetTextMean: tMean, crossEntropy: ce.perRow)
     }
 }
 
@@ -67,10 +75,7 @@ public struct CLIPNCELoss: Sendable {
 public struct DirectionalCLIPLoss: Sendable {
     public init() {}
     public func callAsFunction(sourceImage: Tensor, editedImage: Tensor, sourceText: Tensor, targetText: Tensor) -> Float {
-        let dI = l2Normalized(editedImage - sourceImage)
-        let dT = l2Normalized(meanRows(targetText - sourceText))
-        let cos = dI.matmul(dT, transposeOther: true).scalars
-        return cos.reduce(0) { $0 + (1 - $1) } / Float(cos.count)
+        loss(sourceImage: Var(sourceImage), editedImage: Var(editedImage), sourceText: sourceText, targetText: targetText).value[flat: 0]
     }
 }
 
@@ -79,70 +84,16 @@ public struct DirectionalCLIPLoss: Sendable {
 public struct GlobalCLIPLoss: Sendable {
     public init() {}
     public func callAsFunction(imageFeatures: Tensor, textFeatures: Tensor, logitScale: Float) -> Float {
-        let logits = l2Normalized(imageFeatures).matmul(l2Normalized(textFeatures), transposeOther: true).scalars
-        let s = expf(logitScale)
-        return logits.reduce(0) { $0 + (1 - $1 * s / 100) } / Float(logits.count)
+        loss(imageFeatures: Var(imageFeatures), textFeatures: textFeatures, logitScale: logitScale).value[flat: 0]
     }
 }
 
-/// `MSE(w_hat, w)`: mean over every element.
-public func meanSquaredError(_ a: Tensor, _ b: Tensor) -> Float {
-    precondition(a.shape == b.shape, "mse: \(a.shape) vs \(b.shape)")
-    return a.withUnsafeBufferPointer { pa in
-        b.withUnsafeBufferPointer { pb in
-            var s: Double = 0
-            for i in 0..<pa.count { let d = Double(pa[i] - pb[i]); s += d * d }
-            return Float(s / Double(max(pa.count, 1)))
-        }
-    }
-}
-
-/// Mean of the rows of [J, E] as [1, E].
-func meanRows(_ x: Tensor) -> Tensor {
-    let (j, e) = (x.shape[0], x.shape[1]), v = x.scalars
-    var m = [Float](repeating: 0, count: e)
-    for r in 0..<j { for k in 0..<e { m[k] += v[r * e + k] } }
-    return Tensor(shape: [1, e], values: m.map { $0 / Float(j) })
-}
-
-extension Tensor {
-    /// [1, E] repeated to [n, E].
-    func broadcastRows(_ n: Int) -> Tensor {
-        let v = scalars
-        return Tensor(shape: [n, v.count]) { out in for r in 0..<n { for k in 0..<v.count { out[r * v.count + k] = v[k] } } }
-    }
-
-    static func - (a: Tensor, b: Tensor) -> Tensor {
-        precondition(a.shape == b.shape, "subtract: \(a.shape) - \(b.shape)")
-        var out = a
-        out.withUnsafeMutableBufferPointer { o in b.withUnsafeBufferPointer { bp in for i in 0..<o.count { o[i] -= bp[i] } } }
-        return out
-    }
-}
-
-// MARK: differentiable losses
-
-extension CLIPNCELoss {
-    /// The loss on `Var`s (image embeddings normalised, text embeddings constant), built from
-    /// differentiable row ops so its backward is theirs.
-    public func loss(sourceImage: Var, editedImage: Var, sourceText: Tensor, targetText: Tensor) -> Var {
-        let n = sourceImage.shape[0], j = sourceText.shape[0]
-        let q = Diff.l2Normalize(Diff.sub(editedImage, sourceImage))
-        let posText = Var(l2Normalized(meanRows(targetText - sourceText)))
-        let posImage = Diff.l2Normalize(Diff.sub(Diff.repeatRows(Var(meanRows(targetText)), n), sourceImage))
-        let neg = Diff.l2Normalize(Diff.sub(Var(sourceText), Diff.repeatRows(Diff.slice(sourceImage, 0..<1), j)))
-        let negScores = Diff.matmulTransposed(q, neg)
-        let top = Diff.concatColumns(Diff.matmulTransposed(q, posText), negScores)
-        let bottom = Diff.concatColumns(Diff.rowDot(q, posImage), negScores)
-        let logits = Diff.affine(Diff.concatenate([top, bottom]), scale: 1 / temperature)
-        return Diff.crossEntropyFirstColumn(logits).mean
-    }
-}
+// MARK: on Var (the definitions; the Tensor calls above are their values without a tape)
 
 extension DirectionalCLIPLoss {
     public func loss(sourceImage: Var, editedImage: Var, sourceText: Tensor, targetText: Tensor) -> Var {
         let dI = Diff.l2Normalize(Diff.sub(editedImage, sourceImage))
-        let dT = Var(l2Normalized(meanRows(targetText - sourceText)))
+        let dT = Var(l2Normalized((targetText - sourceText).meanRows()))
         let cos = Diff.matmulTransposed(dI, dT)                       // [n, 1]
         return Diff.affine(Diff.sum(cos), scale: -1 / Float(cos.shape[0]), shift: 1)
     }

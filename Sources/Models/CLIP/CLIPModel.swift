@@ -101,8 +101,6 @@ public struct CLIPModel: Sendable {
 
 /// Rows divided by their L2 norm, as `F.normalize` (the norm floored at 1e-12, so a zero row
 /// stays zero).
-public func l2Normalized(_ x: Tensor) -> Tensor { L2Normalize.forward(x, floor: L2Normalize.torchFloor) }
-
 #if canImport(Glibc)
 import Glibc
 #endif

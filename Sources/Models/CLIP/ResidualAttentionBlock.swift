@@ -31,11 +31,11 @@ public struct ResidualAttentionBlock: Sendable {
         let qkv = Linear.forward(h1, weight: attnInProjWeight, bias: attnInProjBias)
         let a = Attention.forward(qkv: qkv, heads: heads, causal: causal)
         var y = x
-        add(&y, Linear.forward(a, weight: attnOutProj.weight, bias: attnOutProj.bias))
+        Elementwise.addInPlace(&y, Linear.forward(a, weight: attnOutProj.weight, bias: attnOutProj.bias))
         let h2 = LayerNorm.forward(y, weight: ln2.weight, bias: ln2.bias)
         var m = Linear.forward(h2, weight: cFc.weight, bias: cFc.bias)
         QuickGELU.forwardInPlace(&m)
-        add(&y, Linear.forward(m, weight: cProj.weight, bias: cProj.bias))
+        Elementwise.addInPlace(&y, Linear.forward(m, weight: cProj.weight, bias: cProj.bias))
         return y
     }
 }
@@ -60,9 +60,4 @@ public struct CLIPTransformer: Sendable {
         }
         return h
     }
-}
-
-func add(_ a: inout Tensor, _ b: Tensor) {
-    precondition(a.shape == b.shape, "add: \(a.shape) + \(b.shape)")
-    a.withUnsafeMutableBufferPointer { ap in b.withUnsafeBufferPointer { bp in for i in 0..<ap.count { ap[i] += bp[i] } } }
 }

@@ -31,18 +31,12 @@ public struct EqualLinear: Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if activate {
             var y = Linear.forward(x, weight: weight, bias: nil, scale: scale)
-            let b = bias.map { scaled($0, lrMul) }
+            let b = bias.map { $0.scaled(by: lrMul) }
             FusedLeakyReLU.forwardInPlace(&y, bias: b, axis: y.rank - 1)
             return y
         }
         return Linear.forward(x, weight: weight, bias: bias, scale: scale, biasScale: lrMul)
     }
-}
-
-func scaled(_ t: Tensor, _ s: Float) -> Tensor {
-    var r = t
-    r.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= s } }
-    return r
 }
 
 extension EqualLinear {

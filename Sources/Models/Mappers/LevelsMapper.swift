@@ -33,31 +33,11 @@ public struct LevelsMapper: Sendable {
             guard let m = [coarse, medium, fine][Self.groups.firstIndex { $0.0 == name }!] else { continue }
             // a generator with fewer than 8 rows leaves a group empty, as x[:, 8:] is in the reference
             guard lo < hi else { groupOutputs?(name, Tensor(zeros: [b, 0, d])); continue }
-            let part = m(rows(x, lo..<hi))
+            let part = m(x.rows(lo..<hi))
             groupOutputs?(name, part)
-            setRows(&delta, lo..<hi, part)
+            delta.setRows(lo..<hi, part)
         }
         return delta
-    }
-}
-
-/// x[:, range, :] of a [B, L, D] tensor.
-func rows(_ x: Tensor, _ range: Range<Int>) -> Tensor {
-    let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]), n = range.count
-    return x.withUnsafeBufferPointer { src in
-        Tensor(shape: [b, n, d]) { out in
-            for i in 0..<b { (out.baseAddress! + i * n * d).update(from: src.baseAddress! + (i * l + range.lowerBound) * d, count: n * d) }
-        }
-    }
-}
-
-/// x[:, range, :] = part.
-func setRows(_ x: inout Tensor, _ range: Range<Int>, _ part: Tensor) {
-    let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]), n = range.count
-    x.withUnsafeMutableBufferPointer { dst in
-        part.withUnsafeBufferPointer { src in
-            for i in 0..<b { (dst.baseAddress! + (i * l + range.lowerBound) * d).update(from: src.baseAddress! + i * n * d, count: n * d) }
-        }
     }
 }
 

@@ -103,7 +103,7 @@ public struct MapperCheckpoint: Sendable {
                 throw ModelError.invalidInput("\(source): text embedding has \(e.count) values, the mapper's latent width is \(latentDim)")
             }
             let tw = tm(e, batch: w.shape[0], rows: w.shape[1])
-            return mapper(concatLastAxis(w, tw))
+            return mapper(w.concatenatingLastAxis(tw))
         }
     }
 
@@ -114,20 +114,5 @@ public struct MapperCheckpoint: Sendable {
         let s = alpha * 0.1
         out.withUnsafeMutableBufferPointer { o in d.withUnsafeBufferPointer { dp in for i in 0..<o.count { o[i] += s * dp[i] } } }
         return out
-    }
-}
-
-/// cat([a, b], dim=-1) for [B, L, Da] and [B, L, Db].
-func concatLastAxis(_ a: Tensor, _ b: Tensor) -> Tensor {
-    let rows = a.count / a.shape.last!, da = a.shape.last!, db = b.shape.last!
-    return a.withUnsafeBufferPointer { ap in
-        b.withUnsafeBufferPointer { bp in
-            Tensor(shape: Array(a.shape.dropLast()) + [da + db]) { out in
-                for r in 0..<rows {
-                    (out.baseAddress! + r * (da + db)).update(from: ap.baseAddress! + r * da, count: da)
-                    (out.baseAddress! + r * (da + db) + da).update(from: bp.baseAddress! + r * db, count: db)
-                }
-            }
-        }
     }
 }

@@ -52,9 +52,9 @@ extension MapperCheckpoint {
 /// Row selections of [B, L, D] tensors on `Var`s.
 public enum RowsOp {
     public static func rows(_ x: Var, _ range: Range<Int>) -> Var {
-        taped(Models.rows(x.value, range), x) { g in
+        taped(x.value.rows(range), x) { g in
             var full = Tensor(zeros: x.shape)
-            setRows(&full, range, g)
+            full.setRows(range, g)
             x.accumulate(full)
         }
     }
@@ -64,7 +64,7 @@ public enum RowsOp {
         let b = parts[0].shape[0], d = parts[0].shape[2], l = parts.reduce(0) { $0 + $1.shape[1] }
         var out = Tensor(zeros: [b, l, d])
         var at = 0
-        for p in parts { setRows(&out, at..<(at + p.shape[1]), p.value); at += p.shape[1] }
+        for p in parts { out.setRows(at..<(at + p.shape[1]), p.value); at += p.shape[1] }
         var tape: Tape? = nil
         for p in parts { if let t = p.tape { tape = t; break } }
         let v = Var(out, tape: tape)
@@ -72,7 +72,7 @@ public enum RowsOp {
             var at = 0
             for p in parts {
                 let n = p.shape[1]
-                if p.needsGrad { p.accumulate(Models.rows(g, at..<(at + n))) }
+                if p.needsGrad { p.accumulate(g.rows(at..<(at + n))) }
                 at += n
             }
         }

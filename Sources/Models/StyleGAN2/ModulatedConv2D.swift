@@ -10,7 +10,6 @@ import Tensors
 public struct ModulatedConv2D: Sendable {
     public let weight: Tensor            // [out, in, k, k]
     public let modulation: EqualLinear   // style_dim -> in (bias initialised to 1)
-    public let demodulate: Bool
     public let upsample: Bool
     public let blur: Upfirdn2D?          // after the stride-2 transposed conv
     let weightSquares: Tensor            // [out, in]: sum over the kernel window of W²
@@ -25,10 +24,10 @@ public struct ModulatedConv2D: Sendable {
     /// stays in the caches).
     public var columnBudget = 1 << 23
 
-    public init(weight: Tensor, modulation: EqualLinear, demodulate: Bool, upsample: Bool, blurKernel: Tensor?) {
+    public init(weight: Tensor, modulation: EqualLinear, upsample: Bool, blurKernel: Tensor?) {
         let (o, i, k) = (weight.shape[0], weight.shape[1], weight.shape[2])
         self.weight = weight; self.modulation = modulation
-        self.demodulate = demodulate; self.upsample = upsample
+        self.upsample = upsample
         blur = upsample ? blurKernel.map { kernel in
             // p = (len(blur) - factor) - (k - 1); pad = ((p + 1) / 2 + factor - 1, p / 2 + 1)
             let p = (kernel.shape[0] - 2) - (k - 1)
@@ -46,10 +45,10 @@ public struct ModulatedConv2D: Sendable {
 
     /// `prefix` is e.g. `convs.3.conv`.
     public init(_ r: WeightReader, _ prefix: String, in cin: Int, out cout: Int, kernel k: Int, styleDim: Int,
-                demodulate: Bool, upsample: Bool, blurKernel: Tensor?) {
+                upsample: Bool, blurKernel: Tensor?) {
         let w = r.tensor("\(prefix).weight", [1, cout, cin, k, k]).reshaped([cout, cin, k, k])
         let m = EqualLinear(r, "\(prefix).modulation", in: styleDim, out: cin)
-        self.init(weight: w, modulation: m, demodulate: demodulate, upsample: upsample, blurKernel: blurKernel)
+        self.init(weight: w, modulation: m, upsample: upsample, blurKernel: blurKernel)
     }
 
     /// Per-sample styles s [B, in] from the W rows [B, style_dim].

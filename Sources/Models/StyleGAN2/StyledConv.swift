@@ -9,7 +9,7 @@ public struct StyledConv: Sendable {
 
     public init(_ r: WeightReader, _ prefix: String, in cin: Int, out cout: Int, styleDim: Int, upsample: Bool, blurKernel: Tensor?) {
         conv = ModulatedConv2D(r, "\(prefix).conv", in: cin, out: cout, kernel: 3, styleDim: styleDim,
-                               demodulate: true, upsample: upsample, blurKernel: blurKernel)
+                               upsample: upsample, blurKernel: blurKernel)
         noiseWeight = r.tensor("\(prefix).noise.weight", [1])[flat: 0]
         activateBias = r.tensor("\(prefix).activate.bias", [cout])
     }

@@ -9,7 +9,7 @@ public struct ToRGB: Sendable {
 
     public init(_ r: WeightReader, _ prefix: String, in cin: Int, styleDim: Int, upsampleKernel: Tensor?) {
         conv = ModulatedConv2D(r, "\(prefix).conv", in: cin, out: 3, kernel: 1, styleDim: styleDim,
-                               demodulate: false, upsample: false, blurKernel: nil)
+                               upsample: false, blurKernel: nil)
         bias = r.tensor("\(prefix).bias", [1, 3, 1, 1]).reshaped([3])
         upsample = upsampleKernel.map { k in
             let p = k.shape[0] - 2

@@ -74,3 +74,20 @@ extension Elementwise {
         }
     }
 }
+
+extension Tensor {
+    /// a - b (same shape).
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "subtract: \(a.shape) - \(b.shape)")
+        var out = a
+        out.withUnsafeMutableBufferPointer { o in b.withUnsafeBufferPointer { bp in for i in 0..<o.count { o[i] -= bp[i] } } }
+        return out
+    }
+
+    /// Every value times `s`.
+    public func scaled(by s: Float) -> Tensor {
+        var r = self
+        r.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= s } }
+        return r
+    }
+}

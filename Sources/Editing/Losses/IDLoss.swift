@@ -1,3 +1,4 @@
+import Models
 import Tensors
 
 /// StyleCLIP / CF-CLIP `criteria/id_loss.py`: faces are cut from generator images in [-1, 1]

@@ -1,3 +1,4 @@
+import Models
 import Tensors
 
 /// CF-CLIP's `VGGLosses_fix` (criteria/vgg_loss.py) on the Caffe-style VGG19: features r12,
