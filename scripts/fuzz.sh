@@ -47,7 +47,10 @@ for h in "${harnesses[@]}"; do
   fi
   for f in Fuzz/crashes/$h/crash-* Fuzz/crashes/$h/timeout-* Fuzz/crashes/$h/oom-* Fuzz/crashes/$h/leak-*; do
     [ -e "$f" ] || continue
-    if [ "$h" = hdf5 ] && "$bin/fuzz-$h" "$f" 2>&1 | grep -m1 -E '^ *#0 ' | grep -q libhdf5; then
+    # where it failed: the first frame outside the sanitizer runtime, the allocator and libc's
+    # memory copies (an out-of-memory report starts in malloc, a bad read often in memcpy)
+    if [ "$h" = hdf5 ] && "$bin/fuzz-$h" -rss_limit_mb=2048 "$f" 2>&1 | grep -E '^ *#[0-9]+ ' |
+         grep -v -E 'compiler-rt|sysdeps/|libc\.so| in (malloc|calloc|realloc|free|__?mem[a-z_]*) ' | head -n 1 | grep -q libhdf5; then
       mv "$f" "Fuzz/crashes/$h/libhdf5-$(basename "$f")"
       echo "fuzz-$h: $(basename "$f") crashes libhdf5 itself (kept as libhdf5-$(basename "$f"))" >&2
     else

@@ -75,7 +75,8 @@ final class IsolatedLatentRows: LatentRows, @unchecked Sendable {
         do { return try body() } catch let f as ChildProcess.Failure {
             switch f {
             case .ended(let how):
-                throw MediaError.decode(file: path, what: "the HDF5 library failed on this file while \(doing) (its reader process \(how)); the file is damaged or not an HDF5 latent file")
+                let memory = ProcessInfo.processInfo.environment["CFCLIP_HDF5_MEMORY"] ?? "1G"
+                throw MediaError.decode(file: path, what: "the HDF5 library failed on this file while \(doing) (its reader process \(how)); the file is damaged or not an HDF5 latent file (or it needs more than the reader's CFCLIP_HDF5_MEMORY=\(memory))")
             case .timedOut(let s):
                 throw MediaError.io(file: path, what: "the HDF5 reader did not answer within \(Int(s)) s while \(doing) (a damaged file, or a stalled file system; CFCLIP_HDF5_TIMEOUT sets the limit)")
             case .cannotStart(let why):
@@ -90,10 +91,11 @@ final class IsolatedLatentRows: LatentRows, @unchecked Sendable {
         signal(SIGINT, SIG_IGN)      // the parent handles interrupts; a hung child is killed by it
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_DFL)
-        // a damaged file can make libhdf5 ask for gigabytes (fuzz-hdf5 found such files): the
-        // child's address space is capped (CFCLIP_HDF5_MEMORY, default 4G), so the request
-        // fails here instead of pressing on the machine
-        let cap = rlim_t(ByteCount.parse(ProcessInfo.processInfo.environment["CFCLIP_HDF5_MEMORY"] ?? "") ?? 4 << 30)
+        // a damaged file can make libhdf5 ask for gigabytes (fuzz-hdf5 kept 4 GB local-heap
+        // requests, libhdf5-oom-*): the child's address space is capped (CFCLIP_HDF5_MEMORY,
+        // default 1G: the chunk cache, two slabs and a large inflated chunk fit many times), so
+        // the request fails here instead of pressing on the machine
+        let cap = rlim_t(ByteCount.parse(ProcessInfo.processInfo.environment["CFCLIP_HDF5_MEMORY"] ?? "") ?? 1 << 30)
         var memory = rlimit(rlim_cur: cap, rlim_max: cap)
         setrlimit(Int32(RLIMIT_AS.rawValue), &memory)
         guard arguments.count == 3 else {

@@ -48,7 +48,7 @@ public enum BLAS {
             let alongN = n >= m
             let len = alongN ? n : m
             let step = ((len + parts - 1) / parts + 15) / 16 * 16
-            let (ap, bp, cp) = (SendablePointer(UnsafeMutablePointer(mutating: a)), SendablePointer(UnsafeMutablePointer(mutating: b)), SendablePointer(c))
+            let (ap, bp, cp) = (ReadPointer(a), ReadPointer(b), SendablePointer(c))
             Parallel.for(parts, costPerItem: 1 << 20) { range in
                 for part in range {
                     let lo = part * step, hi = min(len, lo + step)

@@ -48,9 +48,18 @@ public enum Parallel {
 }
 
 /// A raw pointer that may cross into parallel chunks (each chunk writes its own range).
+/// The two pointer kinds `Parallel` workers share. The caller keeps the buffer alive and
+/// unchanged for the whole `Parallel.for` call, and the workers touch disjoint ranges of an
+/// output; these are the only places a raw pointer crosses threads.
 public struct SendablePointer<T>: @unchecked Sendable {
     public let p: UnsafeMutablePointer<T>
     public init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+}
+
+/// A buffer the workers only read (inputs, weights): no mutable cast needed.
+public struct ReadPointer<T>: @unchecked Sendable {
+    public let p: UnsafePointer<T>
+    public init(_ p: UnsafePointer<T>) { self.p = p }
 }
 
 enum ProcessInfoCores {

@@ -237,4 +237,15 @@ final class HostileRunTests: XCTestCase {
         XCTAssertTrue(e.contains("did not answer within 1 s while opening dataset 'latents'"), e)
         XCTAssertLessThan(o.seconds, 5)
     }
+
+    /// The reader child's address space is capped (CFCLIP_HDF5_MEMORY; fuzz-hdf5 found files
+    /// that make libhdf5 ask for 4 GB): past the cap the reader fails and the run says so,
+    /// naming the variable, instead of growing.
+    func testHDF5ReaderMemoryCapIsAnError() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let o = try Hostile.run("cfclip-batch", ["validate", try fx.write()], environment: ["CFCLIP_HDF5_MEMORY": "64M"])
+        let e = Hostile.assertCleanFailure(o, "reader over its memory cap")
+        XCTAssertTrue(e.contains("CFCLIP_HDF5_MEMORY=64M"), e)
+    }
 }

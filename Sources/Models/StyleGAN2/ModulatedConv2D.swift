@@ -163,7 +163,7 @@ enum ModulatedIm2Col {
     /// written with leading dimension `ld`.
     static func run(_ x: UnsafePointer<Float>, styles: [Float], cin: Int, h: Int, w: Int, k: Int, pad: Int,
                     y0: Int, rows: Int, col: UnsafeMutablePointer<Float>, ld: Int) {
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), cs = SendablePointer(col)
+        let xs = ReadPointer(x), cs = SendablePointer(col)
         Parallel.for(cin * k * k, costPerItem: rows * w) { range in
             for kr in range {
                 let ci = kr / (k * k), ky = (kr / k) % k, kx = kr % k
@@ -228,7 +228,7 @@ extension ModulatedConv2D {
         let sv = s.scalars
         x.withUnsafeBufferPointer { xp in
             dx.withUnsafeMutableBufferPointer { gp in
-                let g = SendablePointer(gp.baseAddress!), xs = SendablePointer(UnsafeMutablePointer(mutating: xp.baseAddress!))
+                let g = SendablePointer(gp.baseAddress!), xs = ReadPointer(xp.baseAddress!)
                 ds.withUnsafeMutableBufferPointer { dsp in
                     let d = SendablePointer(dsp.baseAddress!)
                     Parallel.for(b * cin, costPerItem: 2 * p) { range in

@@ -41,31 +41,33 @@ enum Epilogue {
         if let n = noise { precondition(n.values.shape[1] == p, "noise plane of \(n.values.shape[1]) pixels for \(p)") }
         let dv = demod?.scalars, bv = bias?.scalars
         let slope = FusedLeakyReLU.slope, gain = FusedLeakyReLU.gain
-        let noisePtr = noise.map { n in n.values.withUnsafeBufferPointer { SendablePointer(UnsafeMutablePointer(mutating: $0.baseAddress!)) } }
-        let noiseValues = noise?.values   // keeps the noise storage alive while the pointer is used
         let perSample = noise?.perSample ?? false
-        x.withUnsafeMutableBufferPointer { buf in
-            let base = SendablePointer(buf.baseAddress!)
-            Parallel.for(b * c, costPerItem: p * 4) { range in
-                for bc in range {
-                    let bi = bc / c, ch = bc % c
-                    let row = base.p + bc * p
-                    let d = dv?[bc] ?? 1, bias = bv?[ch] ?? 0
-                    if let np = noisePtr {
-                        let nrow = np.p + (perSample ? bi * p : 0)
-                        for i in 0..<p {
-                            let v = row[i] * d + noiseWeight * nrow[i] + bias
-                            row[i] = activate ? (v >= 0 ? v : v * slope) * gain : v
-                        }
-                    } else {
-                        for i in 0..<p {
-                            let v = row[i] * d + bias
-                            row[i] = activate ? (v >= 0 ? v : v * slope) * gain : v
+        // the noise pointer lives only inside its buffer's scope (no pointer escapes a closure)
+        let noiseValues = noise?.values ?? Tensor(shape: [0], values: [])
+        noiseValues.withUnsafeBufferPointer { nbuf in
+            let noisePtr = noise == nil ? nil : nbuf.baseAddress.map { ReadPointer($0) }
+            x.withUnsafeMutableBufferPointer { buf in
+                let base = SendablePointer(buf.baseAddress!)
+                Parallel.for(b * c, costPerItem: p * 4) { range in
+                    for bc in range {
+                        let bi = bc / c, ch = bc % c
+                        let row = base.p + bc * p
+                        let d = dv?[bc] ?? 1, bias = bv?[ch] ?? 0
+                        if let np = noisePtr {
+                            let nrow = np.p + (perSample ? bi * p : 0)
+                            for i in 0..<p {
+                                let v = row[i] * d + noiseWeight * nrow[i] + bias
+                                row[i] = activate ? (v >= 0 ? v : v * slope) * gain : v
+                            }
+                        } else {
+                            for i in 0..<p {
+                                let v = row[i] * d + bias
+                                row[i] = activate ? (v >= 0 ? v : v * slope) * gain : v
+                            }
                         }
                     }
                 }
             }
         }
-        _ = noiseValues
     }
 }

@@ -15,9 +15,9 @@ extension Epilogue {
                 raw.withUnsafeBufferPointer { rp in
                     draw.withUnsafeMutableBufferPointer { op in
                         dd.withUnsafeMutableBufferPointer { ddp in
-                            let (g, yy, r, o, dq) = (SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)),
-                                                     SendablePointer(UnsafeMutablePointer(mutating: yp.baseAddress!)),
-                                                     SendablePointer(UnsafeMutablePointer(mutating: rp.baseAddress!)),
+                            let (g, yy, r, o, dq) = (ReadPointer(gp.baseAddress!),
+                                                     ReadPointer(yp.baseAddress!),
+                                                     ReadPointer(rp.baseAddress!),
                                                      SendablePointer(op.baseAddress!), SendablePointer(ddp.baseAddress!))
                             Parallel.for(b * c, costPerItem: 4 * p) { range in
                                 for bc in range {
@@ -83,7 +83,7 @@ extension ToRGB {
             x.value.withUnsafeBufferPointer { xp in
                 g.withUnsafeMutableBufferPointer { gp in
                     ds.withUnsafeMutableBufferPointer { dp in
-                        let (xs, gs, d) = (SendablePointer(UnsafeMutablePointer(mutating: xp.baseAddress!)),
+                        let (xs, gs, d) = (ReadPointer(xp.baseAddress!),
                                            SendablePointer(gp.baseAddress!), SendablePointer(dp.baseAddress!))
                         Parallel.for(b * cin, costPerItem: 2 * p) { planes in
                             for bc in planes {

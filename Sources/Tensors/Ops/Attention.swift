@@ -15,7 +15,7 @@ public enum Attention {
         var out = Tensor(uninitialized: [n, l, w])
         qkv.withUnsafeBufferPointer { qp in
             out.withUnsafeMutableBufferPointer { op in
-                let qs = SendablePointer(UnsafeMutablePointer(mutating: qp.baseAddress!)), os = SendablePointer(op.baseAddress!)
+                let qs = ReadPointer(qp.baseAddress!), os = SendablePointer(op.baseAddress!)
                 Parallel.for(n * heads, costPerItem: 4 * l * l * d) { range in
                     let scores = UnsafeMutablePointer<Float>.allocate(capacity: l * l)
                     defer { scores.deallocate() }

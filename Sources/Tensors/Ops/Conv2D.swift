@@ -65,7 +65,7 @@ public struct Conv2D: Sendable {
     func im2col(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, kh: Int, kw: Int, ow: Int,
                 y0: Int, rows: Int, col: UnsafeMutablePointer<Float>) {
         let cols = rows * ow, s = stride, p = padding
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), cs = SendablePointer(col)
+        let xs = ReadPointer(x), cs = SendablePointer(col)
         Parallel.for(cin * kh * kw, costPerItem: cols) { range in
             for kr in range {
                 let ci = kr / (kh * kw), ky = (kr / kw) % kh, kx = kr % kw

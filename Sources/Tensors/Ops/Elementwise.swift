@@ -2,7 +2,7 @@
 public enum Elementwise {
     /// y = a + b over `count` values (y may alias a or b).
     public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        let ap = SendablePointer(UnsafeMutablePointer(mutating: a)), bp = SendablePointer(UnsafeMutablePointer(mutating: b))
+        let ap = ReadPointer(a), bp = ReadPointer(b)
         let yp = SendablePointer(y)
         Parallel.for(count, costPerItem: 1) { range in
             for i in range { yp.p[i] = ap.p[i] + bp.p[i] }
@@ -22,8 +22,8 @@ public enum Elementwise {
     /// y[n, c, i] = x[n, c, i] * s[n, c]: a gate per sample and channel (squeeze-excitation).
     public static func scalePlanes(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, planes: Int, inner: Int,
                                    scale: UnsafePointer<Float>) {
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
-        let s = SendablePointer(UnsafeMutablePointer(mutating: scale))
+        let xs = ReadPointer(x), ys = SendablePointer(y)
+        let s = ReadPointer(scale)
         Parallel.for(planes, costPerItem: inner) { range in
             for p in range {
                 let g = s.p[p], src = xs.p + p * inner, dst = ys.p + p * inner

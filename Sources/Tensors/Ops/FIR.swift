@@ -15,7 +15,7 @@ enum FIR {
         let fr = Array(kr.reversed()), fc = Array(kc.reversed()), kh = fr.count
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let s = SendablePointer(UnsafeMutablePointer(mutating: src.baseAddress!)), d = SendablePointer(dst.baseAddress!)
+                let s = ReadPointer(src.baseAddress!), d = SendablePointer(dst.baseAddress!)
                 Parallel.for(n * c, costPerItem: (h * ow * fc.count + oh * ow * fr.count) * 2) { planes in
                     let ring = UnsafeMutablePointer<Float>.allocate(capacity: kh * ow)
                     defer { ring.deallocate() }

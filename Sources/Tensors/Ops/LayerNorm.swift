@@ -9,9 +9,9 @@ public enum LayerNorm {
             weight.withUnsafeBufferPointer { wp in
                 bias.withUnsafeBufferPointer { bp in
                     y.withUnsafeMutableBufferPointer { yp in
-                        let xs = SendablePointer(UnsafeMutablePointer(mutating: xp.baseAddress!)), ys = SendablePointer(yp.baseAddress!)
-                        let ws = SendablePointer(UnsafeMutablePointer(mutating: wp.baseAddress!))
-                        let bs = SendablePointer(UnsafeMutablePointer(mutating: bp.baseAddress!))
+                        let xs = ReadPointer(xp.baseAddress!), ys = SendablePointer(yp.baseAddress!)
+                        let ws = ReadPointer(wp.baseAddress!)
+                        let bs = ReadPointer(bp.baseAddress!)
                         Parallel.for(rows, costPerItem: d * 8) { range in
                             for r in range {
                                 let row = xs.p + r * d, out = ys.p + r * d

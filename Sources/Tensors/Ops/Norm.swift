@@ -25,8 +25,8 @@ public enum BatchNorm {
     /// `x` and `y` may be the same buffer.
     public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, channels: Int,
                                inner: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
-        let a = SendablePointer(UnsafeMutablePointer(mutating: scale)), b = SendablePointer(UnsafeMutablePointer(mutating: shift))
+        let xs = ReadPointer(x), ys = SendablePointer(y)
+        let a = ReadPointer(scale), b = ReadPointer(shift)
         Parallel.for(batch * channels, costPerItem: inner * 2) { planes in
             for p in planes {
                 let c = p % channels, s = a.p[c], t = b.p[c]

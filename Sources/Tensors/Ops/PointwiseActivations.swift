@@ -3,7 +3,7 @@ import Foundation
 /// `max(0, x)`.
 public enum ReLU {
     public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
+        let xs = ReadPointer(x), ys = SendablePointer(y)
         Parallel.for(count, costPerItem: 1) { range in
             for i in range { ys.p[i] = max(xs.p[i], 0) }
         }
@@ -21,8 +21,8 @@ public enum ReLU {
 public enum PReLU {
     public static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, channels: Int,
                                inner: Int, slope: UnsafePointer<Float>) {
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
-        let a = SendablePointer(UnsafeMutablePointer(mutating: slope))
+        let xs = ReadPointer(x), ys = SendablePointer(y)
+        let a = ReadPointer(slope)
         Parallel.for(batch * channels, costPerItem: inner * 2) { planes in
             for p in planes {
                 let s = a.p[p % channels], src = xs.p + p * inner, dst = ys.p + p * inner

@@ -7,7 +7,7 @@ public enum MaxPool2D {
                                width w: Int, kernel k: Int, stride s: Int) {
         let oh = outputSize(h, kernel: k, stride: s), ow = outputSize(w, kernel: k, stride: s)
         if oh <= 0 || ow <= 0 { return }
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ys = SendablePointer(y)
+        let xs = ReadPointer(x), ys = SendablePointer(y)
         Parallel.for(planes, costPerItem: oh * ow * k * k) { range in
             for p in range {
                 let src = xs.p + p * h * w, dst = ys.p + p * oh * ow
@@ -72,8 +72,8 @@ extension MaxPool2D {
         x.withUnsafeBufferPointer { xp in
             dy.withUnsafeBufferPointer { gp in
                 dx.withUnsafeMutableBufferPointer { dp in
-                    let xs = SendablePointer(UnsafeMutablePointer(mutating: xp.baseAddress!))
-                    let gs = SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), ds = SendablePointer(dp.baseAddress!)
+                    let xs = ReadPointer(xp.baseAddress!)
+                    let gs = ReadPointer(gp.baseAddress!), ds = SendablePointer(dp.baseAddress!)
                     Parallel.for(planes, costPerItem: oh * ow * k * k) { range in
                         for p in range {
                             let src = xs.p + p * h * w, dst = ds.p + p * h * w, g = gs.p + p * oh * ow

@@ -131,7 +131,7 @@ public enum Resample {
         if out.count == 0 { return out }
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let s = SendablePointer(UnsafeMutablePointer(mutating: src.baseAddress!))
+                let s = ReadPointer(src.baseAddress!)
                 let d = SendablePointer(dst.baseAddress!)
                 Parallel.for(n * c, costPerItem: (h * ow + oh * ow) * 4) { planes in
                     let tmp = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
@@ -181,7 +181,7 @@ extension Resample {
         var dx = Tensor(zeros: [n, c, h, w])
         dy.withUnsafeBufferPointer { gp in
             dx.withUnsafeMutableBufferPointer { xp in
-                let g = SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), x = SendablePointer(xp.baseAddress!)
+                let g = ReadPointer(gp.baseAddress!), x = SendablePointer(xp.baseAddress!)
                 Parallel.for(n * c, costPerItem: (h * ow + oh * ow) * 4) { planes in
                     let tmp = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
                     defer { tmp.deallocate() }

@@ -57,7 +57,7 @@ public enum ShiftedConv {
                                packed: UnsafePointer<Float>, cout: Int, k: Int, scale: Float,
                                out: UnsafeMutablePointer<Float>, band: UnsafeMutablePointer<Float>, rows tileRows: Int) {
         let p = k / 2, kc = k * cin, ldb = (tileRows + k - 1) * w
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), bs = SendablePointer(band)
+        let xs = ReadPointer(x), bs = SendablePointer(band)
         var y0 = 0
         while y0 < h {
             let rows = min(tileRows, h - y0), bandH = rows + k - 1

@@ -77,7 +77,7 @@ public struct Upfirdn2D: Sendable {
         if out.count == 0 { return out }
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let s = SendablePointer(UnsafeMutablePointer(mutating: src.baseAddress!))
+                let s = ReadPointer(src.baseAddress!)
                 let d = SendablePointer(dst.baseAddress!)
                 Parallel.for(n * c, costPerItem: oh * ow * 4) { planes in
                     for p in planes {

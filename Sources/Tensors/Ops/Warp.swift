@@ -67,7 +67,7 @@ public enum Perspective {
         let fills: [Float]? = fill.map { f in (0..<ch).map { f.count == 1 ? f[0] : f[$0] } }
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let s = SendablePointer(UnsafeMutablePointer(mutating: src.baseAddress!))
+                let s = ReadPointer(src.baseAddress!)
                 let d = SendablePointer(dst.baseAddress!)
                 Parallel.for(h, costPerItem: w * n * ch * 8) { rows in
                     for y in rows {
@@ -146,7 +146,7 @@ extension Perspective {
             var dx = Tensor(zeros: x.shape)
             dy.withUnsafeBufferPointer { gp in
                 dx.withUnsafeMutableBufferPointer { xp in
-                    let gs = SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), ds = SendablePointer(xp.baseAddress!)
+                    let gs = ReadPointer(gp.baseAddress!), ds = SendablePointer(xp.baseAddress!)
                     // planes are independent: each scatters only into its own gradient plane
                     Parallel.for(n * ch, costPerItem: h * w * 12) { planes in for p in planes {
                         let g = gs.p + p * h * w, d = ds.p + p * h * w
