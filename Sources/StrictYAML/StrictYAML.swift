@@ -13,9 +13,60 @@ public enum StrictYAML {
 
     /// The document's root node (nil when empty), after the screening.
     public static func compose(_ text: String) throws -> Node? {
+        try checkNesting(text)
         guard let root = try Yams.compose(yaml: text) else { return nil }
         try screen(root, path: "")
         return root
+    }
+
+    /// Nesting limits no config comes near: Yams parses nested collections by recursion, and a
+    /// few thousand `[` overflowed the stack (fuzz-config, Fuzz/crashes/config/deep-flow-nesting.yaml).
+    static let maxFlowDepth = 64, maxIndent = 256
+
+    /// Refuses flow collections nested deeper than `maxFlowDepth` (brackets outside quotes and
+    /// comments) and block nesting past column `maxIndent` (spaces and `- ` before a line's
+    /// content), before the parser sees the text.
+    static func checkNesting(_ text: String) throws {
+        let space = UInt8(ascii: " "), dash = UInt8(ascii: "-"), newline = UInt8(ascii: "\n")
+        let opensValue: Set<UInt8> = Set(":-[{,?".utf8)
+        var depth = 0, line = 1, column = 0
+        var quote: UInt8? = nil, escaped = false, comment = false, indent = true
+        var previous: UInt8? = nil      // the previous character on this line
+        var significant: UInt8? = nil   // the previous character other than a space on this line
+        for c in text.utf8 {
+            if c == newline {
+                line += 1; column = 0; comment = false; indent = true; previous = nil; significant = nil
+                continue
+            }
+            column += 1
+            defer { previous = c; if c != space { significant = c } }
+            if let q = quote {      // a quoted scalar: brackets inside are text; "…" may span lines
+                if escaped { escaped = false } else if q == UInt8(ascii: "\"") && c == UInt8(ascii: "\\") { escaped = true } else if c == q { quote = nil; indent = false }
+                continue
+            }
+            if indent {
+                if c == space || c == dash {
+                    if column > maxIndent { throw Problem(path: "", what: "nested past column \(maxIndent) at line \(line)") }
+                    continue
+                }
+                indent = false
+            }
+            if comment { continue }
+            switch c {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                // a quote opens a scalar only where a value starts (`don't` is plain text)
+                if significant == nil || opensValue.contains(significant!) { quote = c }
+            case UInt8(ascii: "#"):
+                if previous == nil || previous == space { comment = true }
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maxFlowDepth { throw Problem(path: "", what: "collections nested deeper than \(maxFlowDepth) levels at line \(line)") }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth = max(0, depth - 1)
+            default:
+                break
+            }
+        }
     }
 
     static func screen(_ node: Node, path: String) throws {

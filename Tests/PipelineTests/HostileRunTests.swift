@@ -248,4 +248,26 @@ final class HostileRunTests: XCTestCase {
         let e = Hostile.assertCleanFailure(o, "reader over its memory cap")
         XCTAssertTrue(e.contains("CFCLIP_HDF5_MEMORY=64M"), e)
     }
+
+    /// Found by fuzz-config: a few thousand nested `[` overflowed the stack inside Yams' recursive
+    /// parser (SIGSEGV). Nesting is now bounded before parsing; brackets inside quoted text, a
+    /// comment or a plain word with an apostrophe still pass.
+    func testDeeplyNestedYAMLIsAConfigError() throws {
+        let tmp = try TemporaryDirectory()
+        let fx = PipelineFixture(tmp)
+        let deep = tmp.url.appendingPathComponent("deep.yaml").path
+        try ("edits: " + String(repeating: "[", count: 20_000) + "\n").write(toFile: deep, atomically: true, encoding: .utf8)
+        let e = Hostile.assertCleanFailure(try Hostile.run("cfclip-batch", ["validate", deep]), "deep nesting")
+        XCTAssertTrue(e.contains("nested deeper than 64 levels at line 1"), e)
+
+        var text = try String(contentsOfFile: try fx.write(), encoding: .utf8)
+        let brackets = String(repeating: "[", count: 100)
+        text = text.replacingOccurrences(of: "edits:\n", with: "# \(brackets)\nedits:\n")
+            .replacingOccurrences(of: "text: green lipstick", with: "text: \"\(brackets) don't\"")
+        XCTAssertTrue(text.contains("don't"), "fixture layout changed")
+        let ok = tmp.url.appendingPathComponent("ok.yaml").path
+        try text.write(toFile: ok, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["validate", ok], executable: "cfclip-batch")
+        XCTAssertEqual(r.status, 0, r.output)
+    }
 }
