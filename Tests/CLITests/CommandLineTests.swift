@@ -22,6 +22,17 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// The completion scripts the README documents are generated and know the subcommands.
+    func testShellCompletionScripts() throws {
+        for (exe, sub) in [("cfclip", "train"), ("cfclip-batch", "validate"), ("cfclip-bench", "generator")] {
+            for shell in ["bash", "zsh", "fish"] {
+                let r = try CLI.run(["--generate-completion-script", shell], executable: exe)
+                XCTAssertEqual(r.status, 0, "\(exe) \(shell): \(r.output)")
+                XCTAssertTrue(r.output.contains(sub), "\(exe) \(shell) completion lacks \(sub)")
+            }
+        }
+    }
+
     /// A `\\` inside a Swift multi-line string is printed as is: `cfclip train --help` showed
     /// stray backslashes at its line ends. Every command and subcommand is checked.
     func testHelpTextsHaveNoStrayBackslashes() throws {
