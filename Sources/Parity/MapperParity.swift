@@ -18,7 +18,7 @@ enum MapperParity {
         let w = try f.input("in.w")
         switch m.kind {
         case .styleclip:
-            let delta = m.mapper(w) { name, t in out[name] = t }
+            let delta = m.mapper(Var(w)) { name, t in out[name] = t }.value
             out["delta"] = delta
             out["w_hat"] = try m.edit(w)
         case .cfclip:
@@ -28,7 +28,7 @@ enum MapperParity {
             let tFeat = try clip.encodeText([ids])
             out["fwd.t_feat"] = tFeat
             let e = tFeat.reshaped([tFeat.count])
-            if let tm = m.textMapper { out["fwd.t_w"] = tm(e, batch: w.shape[0], rows: w.shape[1]) }
+            if let tm = m.textMapper { out["fwd.t_w"] = tm(Var(e), batch: w.shape[0], rows: w.shape[1]).value }
             out["fwd.delta"] = try m.delta(w, textEmbedding: e)
             let wHat = try m.edit(w, textEmbedding: e)
             out["fwd.w_hat"] = wHat

@@ -108,33 +108,58 @@ public struct Tensor: @unchecked Sendable {
         }
     }
 
-    /// Rows `range` of the leading axis as a new contiguous tensor.
-    public func slice(_ range: Range<Int>) -> Tensor {
-        let inner = shape.dropFirst().reduce(1, *)
+    /// x[..., range, ...] along `axis` as a new contiguous tensor (axis 0 by default; negative
+    /// counts from the end).
+    public func slice(axis: Int = 0, _ range: Range<Int>) -> Tensor {
+        let a = axis < 0 ? rank + axis : axis
+        let (outer, n, inner) = Tensor.split(shape, at: a)
+        precondition(range.lowerBound >= 0 && range.upperBound <= n, "slice \(range) of axis \(a) in \(shape)")
         var outShape = shape
-        outShape[0] = range.count
+        outShape[a] = range.count
+        let m = range.count * inner
         return Tensor(shape: outShape) { out in
-            if out.count > 0 {
-                out.baseAddress!.update(from: storage.pointer + range.lowerBound * inner, count: out.count)
+            guard m > 0 else { return }
+            for o in 0..<outer { (out.baseAddress! + o * m).update(from: storage.pointer + (o * n + range.lowerBound) * inner, count: m) }
+        }
+    }
+
+    /// x[..., range, ...] = part along `axis`.
+    public mutating func setSlice(axis: Int = 0, _ range: Range<Int>, _ part: Tensor) {
+        let a = axis < 0 ? rank + axis : axis
+        let (outer, n, inner) = Tensor.split(shape, at: a)
+        let m = range.count * inner
+        precondition(part.count == outer * m, "setSlice: part \(part.shape) for \(range) of axis \(a) in \(shape)")
+        guard m > 0 else { return }
+        withUnsafeMutableBufferPointer { dst in
+            part.withUnsafeBufferPointer { src in
+                for o in 0..<outer { (dst.baseAddress! + (o * n + range.lowerBound) * inner).update(from: src.baseAddress! + o * m, count: m) }
             }
         }
     }
 
-    /// Concatenation along the leading axis.
-    public static func concatenate(_ parts: [Tensor]) -> Tensor {
-        precondition(!parts.isEmpty)
-        let inner = Array(parts[0].shape.dropFirst())
-        for p in parts { precondition(Array(p.shape.dropFirst()) == inner, "concatenate: \(p.shape) vs \(inner)") }
-        let n = parts.reduce(0) { $0 + $1.shape[0] }
-        return Tensor(shape: [n] + inner) { out in
-            var o = 0
-            for p in parts {
-                p.withUnsafeBufferPointer { src in
-                    if src.count > 0 { (out.baseAddress! + o).update(from: src.baseAddress!, count: src.count) }
-                }
-                o += p.count
-            }
+    /// Concatenation along `axis` (0 by default; negative counts from the end); every other
+    /// axis must agree.
+    public static func concatenate(_ parts: [Tensor], axis: Int = 0) -> Tensor {
+        precondition(!parts.isEmpty, "concatenate: no parts")
+        let a = axis < 0 ? parts[0].rank + axis : axis
+        var shape = parts[0].shape
+        for p in parts {
+            var s = p.shape
+            precondition(s.count == shape.count, "concatenate: \(p.shape) vs \(parts[0].shape)")
+            s[a] = shape[a]
+            precondition(s == shape, "concatenate along axis \(a): \(p.shape) vs \(parts[0].shape)")
         }
+        shape[a] = parts.reduce(0) { $0 + $1.shape[a] }
+        var out = Tensor(uninitialized: shape)
+        var at = 0
+        for p in parts { out.setSlice(axis: a, at..<(at + p.shape[a]), p); at += p.shape[a] }
+        return out
+    }
+
+    /// (product of the axes before `a`, size of `a`, product of the axes after it).
+    static func split(_ shape: [Int], at a: Int) -> (Int, Int, Int) {
+        precondition(a >= 0 && a < shape.count, "axis \(a) of \(shape)")
+        return (shape[..<a].reduce(1, *), shape[a], shape[(a + 1)...].reduce(1, *))
     }
 }
 

@@ -61,8 +61,8 @@ public struct CLIPNCELoss: Sendable {
         let posImage = Diff.l2Normalize(Diff.sub(Diff.repeatRows(Var(tMean), n), sourceImage))
         let neg = Diff.l2Normalize(Diff.sub(Var(sourceText), Diff.repeatRows(Diff.slice(sourceImage, 0..<1), j)))
         let negScores = Diff.matmulTransposed(q, neg)
-        let top = Diff.concatColumns(Diff.matmulTransposed(q, posText), negScores)
-        let bottom = Diff.concatColumns(Diff.rowDot(q, posImage), negScores)
+        let top = Diff.concatenate([Diff.matmulTransposed(q, posText), negScores], axis: 1)
+        let bottom = Diff.concatenate([Diff.rowDot(q, posImage), negScores], axis: 1)
         let logits = Diff.affine(Diff.concatenate([top, bottom]), scale: 1 / temperature)
         let ce = Diff.crossEntropyFirstColumn(logits)
         return Terms(query: q, posText: posText, posImage: posImage, negatives: neg, logits: logits, loss: ce.mean,

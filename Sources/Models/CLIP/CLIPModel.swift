@@ -50,6 +50,9 @@ public struct CLIPModel: Sendable {
         visual(images) { name, t in hook?("visual." + name, t) }
     }
 
+    /// `encodeImage` on `Var`s: gradients reach the images.
+    public func encodeImage(_ images: Var) -> Var { visual(images) }
+
     /// tokens [P, context] (ids as `clip.tokenize` gives) -> features [P, embed] at each row's
     /// end-of-text token (its highest id). The causal mask means positions after the last
     /// end-of-text of the batch cannot change the result, so they are not computed unless a hook
@@ -80,7 +83,7 @@ public struct CLIPModel: Sendable {
                 }
             }
         }
-        let h = transformer(x, causal: true) { i, t in hook?("transformer.resblocks.\(i)", t) }
+        let h = transformer(Var(x), causal: true) { i, t in hook?("transformer.resblocks.\(i)", t) }.value
         let f = LayerNorm.forward(h, weight: lnFinal.weight, bias: lnFinal.bias)
         hook?("ln_final", f)
         let fv = f.scalars

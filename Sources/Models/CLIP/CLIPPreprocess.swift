@@ -7,18 +7,32 @@ public enum CLIPPreprocess {
 
     /// Generator output in [-1, 1] -> CLIP input, as CF-CLIP's losses compute it: (x+1)/2,
     /// bicubic (A = -0.75, align_corners false, no antialias, no clamp) to `resolution`, then
-    /// the CLIP mean/std.
+    /// the CLIP mean/std. The taps sum to one, so the shift commutes with the resize and runs
+    /// after it, at the small size.
     public static func fromGenerator(_ x: Tensor, resolution: Int = 224) -> Tensor {
-        var y = Resample.bicubic(x, height: resolution, width: resolution, antialias: false)
-        let plane = resolution * resolution
+        fromGenerator(Var(x), resolution: resolution).value
+    }
+
+    /// `fromGenerator` on `Var`s (differentiable with respect to the images).
+    public static func fromGenerator(_ x: Var, resolution: Int = 224) -> Var {
+        let (h, w) = (x.shape[2], x.shape[3])
+        let r = Resample.apply(x, rows: .bicubic(in: h, out: resolution), cols: .bicubic(in: w, out: resolution))
+        let plane = resolution * resolution, planes = r.value.count / max(plane, 1)
+        var y = r.value
         y.withUnsafeMutableBufferPointer { p in
-            for i in 0..<(p.count / plane) {
+            for i in 0..<planes {
                 let c = i % 3, m = mean[c], s = 1 / std[c]
                 let row = p.baseAddress! + i * plane
                 for j in 0..<plane { row[j] = ((row[j] + 1) / 2 - m) * s }
             }
         }
-        return y
+        return taped(y, r) { g in
+            var dx = g
+            dx.withUnsafeMutableBufferPointer { p in
+                for i in 0..<planes { let k = 0.5 / std[i % 3]; for j in (i * plane)..<((i + 1) * plane) { p[j] *= k } }
+            }
+            r.accumulate(dx)
+        }
     }
 
     /// StyleCLIP's global CLIP loss input: nearest upsampling x7 then AvgPool2d(size / 32), on the

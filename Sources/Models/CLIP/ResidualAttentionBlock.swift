@@ -25,18 +25,15 @@ public struct ResidualAttentionBlock: Sendable {
         self.heads = heads
     }
 
-    /// x [N, L, w] -> [N, L, w]
-    func callAsFunction(_ x: Tensor, causal: Bool) -> Tensor {
+    /// x [N, L, w] -> [N, L, w]. The weights are frozen: with a tape, gradients reach x only.
+    func callAsFunction(_ x: Var, causal: Bool) -> Var {
         let h1 = LayerNorm.forward(x, weight: ln1.weight, bias: ln1.bias)
-        let qkv = Linear.forward(h1, weight: attnInProjWeight, bias: attnInProjBias)
+        let qkv = Linear.forward(h1, weight: Var(attnInProjWeight), bias: Var(attnInProjBias))
         let a = Attention.forward(qkv: qkv, heads: heads, causal: causal)
-        var y = x
-        Elementwise.addInPlace(&y, Linear.forward(a, weight: attnOutProj.weight, bias: attnOutProj.bias))
+        let y = Diff.add(x, Linear.forward(a, weight: Var(attnOutProj.weight), bias: Var(attnOutProj.bias)))
         let h2 = LayerNorm.forward(y, weight: ln2.weight, bias: ln2.bias)
-        var m = Linear.forward(h2, weight: cFc.weight, bias: cFc.bias)
-        QuickGELU.forwardInPlace(&m)
-        Elementwise.addInPlace(&y, Linear.forward(m, weight: cProj.weight, bias: cProj.bias))
-        return y
+        let m = QuickGELU.forward(Linear.forward(h2, weight: Var(cFc.weight), bias: Var(cFc.bias)))
+        return Diff.add(y, Linear.forward(m, weight: Var(cProj.weight), bias: Var(cProj.bias)))
     }
 }
 
@@ -52,11 +49,11 @@ public struct CLIPTransformer: Sendable {
         resblocks = blocks
     }
 
-    func callAsFunction(_ x: Tensor, causal: Bool, hook: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+    func callAsFunction(_ x: Var, causal: Bool, hook: ((Int, Tensor) -> Void)? = nil) -> Var {
         var h = x
         for (i, b) in resblocks.enumerated() {
             h = b(h, causal: causal)
-            hook?(i, h)
+            hook?(i, h.value)
         }
         return h
     }

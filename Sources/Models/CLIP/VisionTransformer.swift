@@ -31,31 +31,42 @@ public struct VisionTransformer: Sendable {
 
     /// Patch features [N, w, g, g] -> tokens [N, g² + 1, w]: the class embedding first, then the
     /// patches channel-last, plus the positional embedding.
-    func tokens(_ patches: Tensor) -> Tensor {
+    func tokens(_ patches: Var) -> Var {
         let n = patches.shape[0], w = width, g2 = patches.shape[2] * patches.shape[3], l = g2 + 1
-        let pv = patches.scalars, ce = classEmbedding.scalars, pe = positionalEmbedding.scalars
-        return Tensor(shape: [n, l, w]) { t in
+        let pv = patches.value.scalars, ce = classEmbedding.scalars, pe = positionalEmbedding.scalars
+        let t = Tensor(shape: [n, l, w]) { t in
             for b in 0..<n {
                 for c in 0..<w { t[(b * l) * w + c] = ce[c] + pe[c] }
                 for s in 0..<g2 { for c in 0..<w { t[(b * l + s + 1) * w + c] = pv[(b * w + c) * g2 + s] + pe[(s + 1) * w + c] } }
             }
+        }
+        return taped(t, patches) { dt in
+            // tokens 1... are the patches, channel-last
+            let dv = dt.scalars
+            patches.accumulate(Tensor(shape: patches.shape) { o in
+                for b in 0..<n { for s in 0..<g2 { for c in 0..<w { o[(b * w + c) * g2 + s] = dv[(b * l + s + 1) * w + c] } } }
+            })
         }
     }
 
     /// images [N, 3, R, R] (CLIP-normalised) -> features [N, embed]. `hook` gets `conv1`
     /// [N, w, g, g], `ln_pre` [N, L, w], `transformer.resblocks.i` [N, L, w], `ln_post` [N, w].
     public func callAsFunction(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) -> Tensor {
-        let n = x.shape[0], w = width, p = patchSize
-        let patches = Conv2D(stride: p, padding: 0).forward(x, weight: conv1)
-        hook?("conv1", patches)
-        let l = patches.shape[2] * patches.shape[3] + 1
-        let tokens = LayerNorm.forward(self.tokens(patches), weight: lnPre.weight, bias: lnPre.bias)
-        hook?("ln_pre", tokens)
-        let h = transformer(tokens, causal: false) { i, t in hook?("transformer.resblocks.\(i)", t) }
-        let hv = h.scalars
-        let cls = Tensor(shape: [n, w]) { c in for b in 0..<n { for k in 0..<w { c[b * w + k] = hv[b * l * w + k] } } }
+        self(Var(x), hook: hook).value
+    }
+
+    /// The image tower, the one definition behind inference and training: the weights are
+    /// frozen; with a tape, gradients reach the images.
+    public func callAsFunction(_ x: Var, hook: ((String, Tensor) -> Void)? = nil) -> Var {
+        let n = x.shape[0]
+        let patches = Conv2D(stride: patchSize, padding: 0).forward(x, frozenWeight: conv1)
+        hook?("conv1", patches.value)
+        let h0 = LayerNorm.forward(tokens(patches), weight: lnPre.weight, bias: lnPre.bias)
+        hook?("ln_pre", h0.value)
+        let h = transformer(h0, causal: false) { i, t in hook?("transformer.resblocks.\(i)", t) }
+        let cls = Diff.reshape(Diff.slice(h, axis: 1, 0..<1), [n, width])
         let post = LayerNorm.forward(cls, weight: lnPost.weight, bias: lnPost.bias)
-        hook?("ln_post", post)
-        return post.matmul(proj)
+        hook?("ln_post", post.value)
+        return Diff.matmul(post, proj)
     }
 }

@@ -28,20 +28,12 @@ public struct EqualLinear: Sendable {
     }
 
     /// x [.., in] -> [.., out]
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        if activate {
-            var y = Linear.forward(x, weight: weight, bias: nil, scale: scale)
-            let b = bias.map { $0.scaled(by: lrMul) }
-            FusedLeakyReLU.forwardInPlace(&y, bias: b, axis: y.rank - 1)
-            return y
-        }
-        return Linear.forward(x, weight: weight, bias: bias, scale: scale, biasScale: lrMul)
-    }
+    public func callAsFunction(_ x: Tensor) -> Tensor { self(Var(x)).value }
 }
 
 extension EqualLinear {
-    /// Differentiable forward: weight and bias come from `params` when it binds this layer's
-    /// names (a mapper being trained), else they are constants (frozen networks).
+    /// The layer on `Var`s, its one definition: weight and bias come from `params` when it binds
+    /// this layer's names (a network being trained), else they are constants.
     public func callAsFunction(_ x: Var, _ params: Parameters? = nil) -> Var {
         let w = params?["\(key).weight"] ?? Var(weight)
         let b = bias.map { params?["\(key).bias"] ?? Var($0) }
@@ -64,6 +56,12 @@ public final class Parameters: @unchecked Sendable {
         var v: [String: Var] = [:]
         for (k, t) in named { v[k] = tape.parameter(t) }
         vars = v
+    }
+
+    /// Binds names to variables that already exist (a test's inputs, another network's outputs).
+    public init(binding named: [(String, Var)]) {
+        names = named.map(\.0)
+        vars = Dictionary(named, uniquingKeysWith: { a, _ in a })
     }
 
     public subscript(name: String) -> Var? { vars[name] }

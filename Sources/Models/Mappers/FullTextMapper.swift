@@ -12,18 +12,14 @@ public struct FullTextMapper: Sendable {
         mappers = m
     }
 
-    /// text embedding [E] (E = D) -> t_w [B, L, D], the same for every sample of the batch.
-    public func callAsFunction(_ embedding: Tensor, batch: Int, rows l: Int) -> Tensor {
-        let d = embedding.count
-        let e = embedding.reshaped([1, 1, d])
-        var out = Tensor(zeros: [batch, l, d])
-        for c in 0..<min(l, mappers.count) {
-            let row = mappers[c](e).scalars
-            out.withUnsafeMutableBufferPointer { p in
-                for b in 0..<batch { for k in 0..<d { p[(b * l + c) * d + k] = row[k] } }
-            }
-        }
-        return out
+    /// text embedding [E] (E = D) -> t_w [B, L, D]: row c from mapper_c (zeros past the last
+    /// mapper), the same for every sample of the batch.
+    public func callAsFunction(_ embedding: Var, batch: Int, rows l: Int, _ params: Parameters? = nil) -> Var {
+        let d = embedding.value.count
+        let e = Diff.reshape(embedding, [1, 1, d])
+        let rows = (0..<l).map { c -> Var in c < mappers.count ? mappers[c](e, params) : Var(Tensor(zeros: [1, 1, d])) }
+        let one = Diff.concatenate(rows, axis: 1)                      // [1, L, D]
+        return Diff.concatenate(Array(repeating: one, count: batch))   // [B, L, D]
     }
 }
 

@@ -24,20 +24,23 @@ public struct LevelsMapper: Sendable {
 
     /// Δ [B, L, D] from the mapper input [B, L, D] (StyleCLIP) or [B, L, 2D] (CF-CLIP, after fc).
     /// `groupOutputs` receives each present group's output by name.
-    public func callAsFunction(_ input: Tensor, groupOutputs: ((String, Tensor) -> Void)? = nil) -> Tensor {
-        let x = fc.map { $0(input) } ?? input
+    public func callAsFunction(_ input: Var, _ params: Parameters? = nil, groupOutputs: ((String, Tensor) -> Void)? = nil) -> Var {
+        let x = fc.map { $0(input, params) } ?? input
         let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2])
-        var delta = Tensor(zeros: [b, l, d])
-        for (name, lo, hi0) in Self.groups {
-            let hi = min(hi0, l)
-            guard let m = [coarse, medium, fine][Self.groups.firstIndex { $0.0 == name }!] else { continue }
+        var parts: [Var] = []
+        for (i, (name, lo, hi0)) in Self.groups.enumerated() {
             // a generator with fewer than 8 rows leaves a group empty, as x[:, 8:] is in the reference
-            guard lo < hi else { groupOutputs?(name, Tensor(zeros: [b, 0, d])); continue }
-            let part = m(x.rows(lo..<hi))
-            groupOutputs?(name, part)
-            delta.setRows(lo..<hi, part)
+            let hi = min(hi0, l)
+            guard lo < hi else {
+                if [coarse, medium, fine][i] != nil { groupOutputs?(name, Tensor(zeros: [b, 0, d])) }
+                continue
+            }
+            guard let m = [coarse, medium, fine][i] else { parts.append(Var(Tensor(zeros: [b, hi - lo, d]))); continue }
+            let part = m(Diff.slice(x, axis: 1, lo..<hi), params)
+            groupOutputs?(name, part.value)
+            parts.append(part)
         }
-        return delta
+        return Diff.concatenate(parts, axis: 1)
     }
 }
 

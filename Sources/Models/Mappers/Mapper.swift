@@ -14,15 +14,7 @@ public struct Mapper: Sendable {
         mapping = layers
     }
 
-    /// x [B, n, D] -> [B, n, D]
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        var h = PixelNorm.forward(x)
-        for l in mapping { h = l(h) }
-        return h
-    }
-}
-
-extension Mapper {
+    /// x [B, n, D] -> [B, n, D]; the weights come from `params` where it binds them.
     public func callAsFunction(_ x: Var, _ params: Parameters? = nil) -> Var {
         var h = PixelNorm.forward(x)
         for l in mapping { h = l(h, params) }

@@ -87,32 +87,43 @@ public struct MapperCheckpoint: Sendable {
         try Safetensors.write(tensors, metadata: metadata, to: path)
     }
 
+    /// Trainable copies of every mapper parameter on `tape`.
+    public func parameters(on tape: Tape) -> Parameters { Parameters(namedParameters, tape: tape) }
+
     /// Δ for W+ codes w [B, L, D]; CF-CLIP mappers need the driving text's raw CLIP embedding.
     public func delta(_ w: Tensor, textEmbedding: Tensor? = nil) throws -> Tensor {
-        guard w.rank == 3, w.shape[2] == latentDim else {
-            throw ModelError.invalidInput("\(source): latents must be [N, L, \(latentDim)], got \(Shape.text(w.shape))")
-        }
-        switch kind {
-        case .styleclip:
-            return mapper(w)
-        case .cfclip:
-            guard let e = textEmbedding, let tm = textMapper else {
-                throw ModelError.invalidInput("\(source): a CF-CLIP mapper needs the CLIP embedding of its text")
-            }
-            guard e.count == latentDim else {
-                throw ModelError.invalidInput("\(source): text embedding has \(e.count) values, the mapper's latent width is \(latentDim)")
-            }
-            let tw = tm(e, batch: w.shape[0], rows: w.shape[1])
-            return mapper(w.concatenatingLastAxis(tw))
-        }
+        try delta(Var(w), textEmbedding: textEmbedding.map { Var($0) }, params: nil).delta.value
     }
 
     /// `w' = w + alpha * 0.1 * Δ` (alpha = 1 reproduces the reference; 0.1 is the coach's scale).
     public func edit(_ w: Tensor, textEmbedding: Tensor? = nil, alpha: Float = 1) throws -> Tensor {
-        let d = try delta(w, textEmbedding: textEmbedding)
-        var out = w
-        let s = alpha * 0.1
-        out.withUnsafeMutableBufferPointer { o in d.withUnsafeBufferPointer { dp in for i in 0..<o.count { o[i] += s * dp[i] } } }
-        return out
+        try edit(Var(w), textEmbedding: textEmbedding.map { Var($0) }, alpha: alpha, params: nil).wHat.value
+    }
+
+    /// The edit on `Var`s, the one definition behind inference and training: (w_hat, t_w) with
+    /// w_hat = w + alpha * 0.1 * Δ; the mapper's weights come from `params` where it binds them.
+    public func edit(_ w: Var, textEmbedding: Var?, alpha: Float = 1, params: Parameters?) throws -> (wHat: Var, tW: Var?) {
+        let (delta, tw) = try delta(w, textEmbedding: textEmbedding, params: params)
+        return (Diff.add(w, Diff.affine(delta, scale: alpha * 0.1)), tw)
+    }
+
+    /// Δ and, for CF-CLIP, the mapped text t_w [B, L, D].
+    func delta(_ w: Var, textEmbedding: Var?, params: Parameters?) throws -> (delta: Var, tW: Var?) {
+        guard w.shape.count == 3, w.shape[2] == latentDim else {
+            throw ModelError.invalidInput("\(source): latents must be [N, L, \(latentDim)], got \(Shape.text(w.shape))")
+        }
+        switch kind {
+        case .styleclip:
+            return (mapper(w, params), nil)
+        case .cfclip:
+            guard let e = textEmbedding, let tm = textMapper else {
+                throw ModelError.invalidInput("\(source): a CF-CLIP mapper needs the CLIP embedding of its text")
+            }
+            guard e.value.count == latentDim else {
+                throw ModelError.invalidInput("\(source): text embedding has \(e.value.count) values, the mapper's latent width is \(latentDim)")
+            }
+            let tw = tm(e, batch: w.shape[0], rows: w.shape[1], params)
+            return (mapper(Diff.concatenate([w, tw], axis: -1), params), tw)
+        }
     }
 }

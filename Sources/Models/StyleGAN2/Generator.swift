@@ -92,41 +92,64 @@ public struct Generator: Sendable {
     /// `hook` receives intermediate outputs named as the reference modules (`conv1`, `to_rgb1`,
     /// `convs.0.conv`, `convs.0`, `to_rgbs.0`, ...).
     public func synthesize(_ wplus: Tensor, noise: NoiseMode = .buffers, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
+        try synthesize(Var(wplus), noise: noise, hook: hook).value
+    }
+
+    /// The synthesis network, the one definition behind inference and training. With a tape,
+    /// gradients flow to `wplus` and to the generator tensors `params` binds (see
+    /// `namedParameters`; bound values must equal the generator's own). Without one, nothing is
+    /// recorded or kept and every layer runs in place as plain inference.
+    public func synthesize(_ wplus: Var, noise: NoiseMode = .buffers, params: Parameters? = nil,
+                           hook: ((String, Tensor) -> Void)? = nil) throws -> Var {
         let c = config
-        guard wplus.rank == 3, wplus.shape[1] >= c.nLatent, wplus.shape[2] == c.styleDim else {
+        guard wplus.shape.count == 3, wplus.shape[1] >= c.nLatent, wplus.shape[2] == c.styleDim else {
             throw ModelError.invalidInput("W+ codes must be [N, \(c.nLatent), \(c.styleDim)], got \(Shape.text(wplus.shape))")
         }
         let n = wplus.shape[0]
         let planes = try noisePlanes(noise, batch: n)
-        let rows = (0..<c.nLatent).map { row(wplus, $0) }
-        var x = Tensor(shape: [n] + Array(input.shape.dropFirst())) { out in
-            let src = input.scalars
-            for i in 0..<out.count { out[i] = src[i % src.count] }
-        }
-        x = conv1(x, rows[0], noise: planes[0])
-        hook?("conv1", x)
-        var skip = toRGB1(x, rows[1], skip: nil)
-        hook?("to_rgb1", skip)
+        let rows = (0..<c.nLatent).map { r in Diff.reshape(Diff.slice(wplus, axis: 1, r..<(r + 1)), [n, c.styleDim]) }
+        var x = constantInput(batch: n, params: params)
+        x = conv1(x, rows[0], noise: planes[0], params: params)
+        hook?("conv1", x.value)
+        var skip = toRGB1(x, rows[1], skip: nil, params: params)
+        hook?("to_rgb1", skip.value)
         for j in 0..<toRGBs.count {
             let i = 1 + 2 * j
             let convHook: ((Tensor) -> Void)? = hook.map { h in { h("convs.\(2 * j).conv", $0) } }
-            x = convs[2 * j](x, rows[i], noise: planes[i], convOutput: convHook)
-            hook?("convs.\(2 * j)", x)
-            x = convs[2 * j + 1](x, rows[i + 1], noise: planes[i + 1])
-            hook?("convs.\(2 * j + 1)", x)
-            skip = toRGBs[j](x, rows[i + 2], skip: skip)
-            hook?("to_rgbs.\(j)", skip)
+            x = convs[2 * j](x, rows[i], noise: planes[i], params: params, convOutput: convHook)
+            hook?("convs.\(2 * j)", x.value)
+            x = convs[2 * j + 1](x, rows[i + 1], noise: planes[i + 1], params: params)
+            hook?("convs.\(2 * j + 1)", x.value)
+            skip = toRGBs[j](x, rows[i + 2], skip: skip, params: params)
+            hook?("to_rgbs.\(j)", skip.value)
         }
         return skip
     }
 
-    /// Row r of W+ codes: [N, D].
-    func row(_ wplus: Tensor, _ r: Int) -> Tensor {
-        let (n, l, d) = (wplus.shape[0], wplus.shape[1], wplus.shape[2])
-        let v = wplus.scalars
-        return Tensor(shape: [n, d]) { out in
-            for i in 0..<n { for k in 0..<d { out[i * d + k] = v[(i * l + r) * d + k] } }
+    /// `input.input` repeated over the batch; its gradient is the sum over the batch.
+    func constantInput(batch n: Int, params: Parameters?) -> Var {
+        let bound = params?["input.input"]
+        let src = (bound?.value ?? input).scalars, shape = input.shape
+        let x = Tensor(shape: [n] + Array(shape.dropFirst())) { out in
+            for i in 0..<out.count { out[i] = src[i % src.count] }
         }
+        return taped(x, bound) { g in
+            var sum = [Float](repeating: 0, count: src.count)
+            g.withUnsafeBufferPointer { gp in for i in 0..<gp.count { sum[i % src.count] += gp[i] } }
+            bound!.accumulate(Tensor(shape: shape, values: sum))
+        }
+    }
+
+    /// The synthesis network's tensors under their checkpoint names, for `Parameters`: the
+    /// constant input, then per styled layer its conv weight (as [out, in, k, k]), modulation,
+    /// noise strength and bias, and per ToRGB its conv weight, modulation and bias ([3]). The
+    /// mapping network, noise buffers and blur kernels are not trained.
+    public var namedParameters: [(String, Tensor)] {
+        var out: [(String, Tensor)] = [("input.input", input)]
+        out += conv1.namedParameters + toRGB1.namedParameters
+        for layer in convs { out += layer.namedParameters }
+        for layer in toRGBs { out += layer.namedParameters }
+        return out
     }
 
     func noisePlanes(_ mode: NoiseMode, batch: Int) throws -> [NoisePlane] {

@@ -209,20 +209,29 @@ extension ModulatedConv2D {
     /// Gradient of the demodulation factors back to the styles:
     /// d = (scale² Σ_i s_i² Wsq[o,i] + 1e-8)^-1/2  =>  ds_i = -scale² s_i Σ_o dd_o d_o³ Wsq[o,i].
     func demodulationBackward(_ dd: Tensor, styles s: Tensor, demod d: Tensor) -> Tensor {
-        var u = dd
-        u.withUnsafeMutableBufferPointer { p in d.withUnsafeBufferPointer { dp in for i in 0..<p.count { p[i] *= dp[i] * dp[i] * dp[i] } } }
-        var ds = u.matmul(weightSquares)                      // [B, in]
+        var ds = demodulationSlope(dd, demod: d).matmul(weightSquares)      // [B, in]
         let k = -scale * scale
         ds.withUnsafeMutableBufferPointer { p in s.withUnsafeBufferPointer { sp in for i in 0..<p.count { p[i] *= k * sp[i] } } }
         return ds
     }
 
-    /// Gradients of `convolve` (before demodulation) for the input and the styles. With x̃ = x ⊙ s
-    /// the conv input, G = d raw / d x̃ is a transposed convolution of `draw`; then dx = G ⊙ s
-    /// and ds_i = Σ_p G_i,p x_i,p.
-    func convolveBackward(_ draw: Tensor, x: Tensor, styles s: Tensor) -> (dx: Tensor, ds: Tensor) {
+    /// u[b, o] = dd[b, o] d[b, o]³, the demodulation's common factor.
+    func demodulationSlope(_ dd: Tensor, demod d: Tensor) -> Tensor {
+        var u = dd
+        u.withUnsafeMutableBufferPointer { p in d.withUnsafeBufferPointer { dp in for i in 0..<p.count { p[i] *= dp[i] * dp[i] * dp[i] } } }
+        return u
+    }
+
+    /// Gradients of `convolve` (before demodulation) for the input, the styles and, when asked,
+    /// the weight. With x̃ = x ⊙ s the conv input, G = d raw / d x̃ is a transposed convolution
+    /// of `draw`; then dx = G ⊙ s and ds_i = Σ_p G_i,p x_i,p. The weight sees Σ_b of the
+    /// per-sample correlations of `draw` with x̃ (scaled by `scale`).
+    func convolveBackward(_ draw: Tensor, x: Tensor, styles s: Tensor, needWeight: Bool = false) -> (dx: Tensor, ds: Tensor, dW: Tensor?) {
+        // the transposed conv's output gradient before the blur, shared by dx and dW
+        let k = kernelSize
+        let dfull = upsample ? blur.map { $0.adjoint(draw, inputHeight: 2 * x.shape[2] + k - 2, inputWidth: 2 * x.shape[3] + k - 2) } ?? draw : draw
         // one binding only: a second reference would make the in-place update below copy it
-        var dx = upsample ? inputGradientTransposed(draw, inputShape: x.shape) : inputGradientSame(draw, inputShape: x.shape)
+        var dx = upsample ? inputGradientTransposed(dfull) : inputGradientSame(draw)
         let (b, cin) = (x.shape[0], x.shape[1]), p = x.count / max(b * cin, 1)
         var ds = [Float](repeating: 0, count: b * cin)
         let sv = s.scalars
@@ -242,24 +251,65 @@ extension ModulatedConv2D {
                 }
             }
         }
-        return (dx, Tensor(shape: [b, cin], values: ds))
+        let dW = needWeight ? (upsample ? weightGradientTransposed(dfull, x: x, styles: s) : weightGradientSame(draw, x: x, styles: s)) : nil
+        return (dx, Tensor(shape: [b, cin], values: ds), dW)
     }
 
     /// d raw / d x̃ for the k x k, padding k/2 conv: the convolution of `draw` with the weight's
     /// in/out axes swapped and its kernel flipped (a forward conv with K = out*k*k, so the GEMM
     /// stays efficient and nothing is scattered).
-    func inputGradientSame(_ draw: Tensor, inputShape: [Int]) -> Tensor {
+    func inputGradientSame(_ draw: Tensor) -> Tensor {
         Conv2D(stride: 1, padding: kernelSize / 2, columnBudget: columnBudget)
             .forward(draw, weight: swappedWeight(flipped: true), scale: scale)
     }
 
-    /// d raw / d x̃ for the stride-2 transposed conv + blur: the blur's adjoint, then a stride-2
-    /// k x k convolution with the in/out axes swapped (the adjoint of the transposed conv).
-    func inputGradientTransposed(_ draw: Tensor, inputShape: [Int]) -> Tensor {
-        let (h, w) = (inputShape[2], inputShape[3]), k = kernelSize
-        let (oh, ow) = (2 * h + k - 2, 2 * w + k - 2)
-        let dfull = blur.map { $0.adjoint(draw, inputHeight: oh, inputWidth: ow) } ?? draw
-        return Conv2D(stride: 2, padding: 0, columnBudget: columnBudget).forward(dfull, weight: swappedWeight(flipped: false), scale: scale)
+    /// d raw / d x̃ for the stride-2 transposed conv, from the gradient before the blur: a
+    /// stride-2 k x k convolution with the in/out axes swapped (the transposed conv's adjoint).
+    func inputGradientTransposed(_ dfull: Tensor) -> Tensor {
+        Conv2D(stride: 2, padding: 0, columnBudget: columnBudget).forward(dfull, weight: swappedWeight(flipped: false), scale: scale)
+    }
+
+    /// dW[o, i, t] = scale Σ_b s_b[i] Σ_p draw_b[o, p] col(x_b)[(i, t), p] (same-size conv).
+    func weightGradientSame(_ draw: Tensor, x: Tensor, styles s: Tensor) -> Tensor {
+        let conv = Conv2D(stride: 1, padding: kernelSize / 2, columnBudget: columnBudget)
+        let (cout, cin, kk) = (outChannels, inChannels, kernelSize * kernelSize)
+        return Self.sumOverSamples(x.shape[0], shape: weight.shape) { b, acc in
+            let g = conv.weightGradient(draw, x: x, sample: b, kernel: (kernelSize, kernelSize), scale: scale).scalars
+            let sb = s.scalars[(b * cin)..<((b + 1) * cin)].map { $0 }
+            for o in 0..<cout { for i in 0..<cin { for t in 0..<kk { acc[(o * cin + i) * kk + t] += sb[i] * g[(o * cin + i) * kk + t] } } }
+        }
+    }
+
+    /// The transposed conv writes out[o, 2y + ky, 2x + kx] += W[o, i, ky, kx] x̃[i, y, x], so
+    /// dW[o, i, t] = scale Σ_b s_b[i] Σ_p x_b[i, p] col₂(dfull_b)[(o, t), p]: the weight gradient
+    /// of a stride-2 conv of dfull whose "output" is x, with the two channel axes swapped.
+    func weightGradientTransposed(_ dfull: Tensor, x: Tensor, styles s: Tensor) -> Tensor {
+        let conv = Conv2D(stride: 2, padding: 0, columnBudget: columnBudget)
+        let (cout, cin, kk) = (outChannels, inChannels, kernelSize * kernelSize)
+        return Self.sumOverSamples(x.shape[0], shape: weight.shape) { b, acc in
+            let g = conv.weightGradient(x, x: dfull, sample: b, kernel: (kernelSize, kernelSize), scale: scale).scalars  // [in, out, k, k]
+            let sb = s.scalars[(b * cin)..<((b + 1) * cin)].map { $0 }
+            for o in 0..<cout { for i in 0..<cin { for t in 0..<kk { acc[(o * cin + i) * kk + t] += sb[i] * g[(i * cout + o) * kk + t] } } }
+        }
+    }
+
+    /// The demodulation's share of dW: d[b, o] depends on W through Σ_i s_i² Σ_t W[o, i, t]², so
+    /// dW[o, i, t] = -scale² W[o, i, t] Σ_b u[b, o] s[b, i]² with u = dd d³.
+    func demodulationWeightGradient(_ dd: Tensor, styles s: Tensor, demod d: Tensor) -> Tensor {
+        let u = demodulationSlope(dd, demod: d)                                 // [B, out]
+        var s2 = s
+        s2.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= p[i] } }
+        let q = u.transposed().matmul(s2).scalars                           // [out, in]
+        let kk = kernelSize * kernelSize, c = -scale * scale, wv = weight.scalars
+        return Tensor(shape: weight.shape) { o in for j in 0..<o.count { o[j] = c * wv[j] * q[j / kk] } }
+    }
+
+    /// Σ over samples, in sample order, of what `add(b, acc)` adds (a gradient never depends on
+    /// how many threads or samples ran beside it).
+    static func sumOverSamples(_ n: Int, shape: [Int], _ add: (Int, inout [Float]) -> Void) -> Tensor {
+        var acc = [Float](repeating: 0, count: shape.reduce(1, *))
+        for b in 0..<n { add(b, &acc) }
+        return Tensor(shape: shape, values: acc)
     }
 
     /// W [out, in, k, k] as [in, out, k, k], optionally rotated 180° in space.

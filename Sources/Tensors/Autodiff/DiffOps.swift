@@ -25,30 +25,28 @@ public enum Diff {
         taped(a.value.reshaped(shape), a) { g in a.accumulate(g.reshaped(a.shape)) }
     }
 
-    /// Rows `range` of the leading axis.
-    public static func slice(_ a: Var, _ range: Range<Int>) -> Var {
-        taped(a.value.slice(range), a) { g in
+    /// x[..., range, ...] along `axis`.
+    public static func slice(_ a: Var, axis: Int = 0, _ range: Range<Int>) -> Var {
+        taped(a.value.slice(axis: axis, range), a) { g in
             var full = Tensor(zeros: a.shape)
-            let inner = a.value.count / max(a.shape[0], 1)
-            full.withUnsafeMutableBufferPointer { f in
-                g.withUnsafeBufferPointer { gp in (f.baseAddress! + range.lowerBound * inner).update(from: gp.baseAddress!, count: gp.count) }
-            }
+            full.setSlice(axis: axis, range, g)
             a.accumulate(full)
         }
     }
 
-    /// Concatenation along the leading axis.
-    public static func concatenate(_ parts: [Var]) -> Var {
-        let value = Tensor.concatenate(parts.map(\.value))
+    /// Concatenation along `axis` (`torch.cat(parts, dim=axis)`).
+    public static func concatenate(_ parts: [Var], axis: Int = 0) -> Var {
+        let value = Tensor.concatenate(parts.map(\.value), axis: axis)
+        let a = axis < 0 ? value.rank + axis : axis
         var tape: Tape? = nil
         for p in parts { if let t = p.tape { tape = t; break } }
         let out = Var(value, tape: tape)
         tape?.record(out) { g in
-            var row = 0
+            var at = 0
             for p in parts {
-                let n = p.shape[0]
-                if p.needsGrad { p.accumulate(g.slice(row..<(row + n))) }
-                row += n
+                let n = p.shape[a]
+                if p.needsGrad { p.accumulate(g.slice(axis: a, at..<(at + n))) }
+                at += n
             }
         }
         return out

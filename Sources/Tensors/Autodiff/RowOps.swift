@@ -37,7 +37,7 @@ extension Diff {
         let y = a.value.matmul(b.value, transposeOther: true)
         return taped(y, a, b) { g in
             if a.needsGrad { a.accumulate(g.matmul(b.value)) }
-            if b.needsGrad { b.accumulate(transpose(g).matmul(a.value)) }
+            if b.needsGrad { b.accumulate(g.transposed().matmul(a.value)) }
         }
     }
 
@@ -74,19 +74,6 @@ extension Diff {
         }
     }
 
-    /// [n, a] and [n, b] side by side -> [n, a + b].
-    public static func concatColumns(_ x: Var, _ y: Var) -> Var {
-        let n = x.shape[0], a = x.shape[1], b = y.shape[1], xv = x.value.scalars, yv = y.value.scalars
-        let out = Tensor(shape: [n, a + b]) { o in
-            for r in 0..<n { for k in 0..<a { o[r * (a + b) + k] = xv[r * a + k] }; for k in 0..<b { o[r * (a + b) + a + k] = yv[r * b + k] } }
-        }
-        return taped(out, x, y) { g in
-            let gv = g.scalars
-            if x.needsGrad { x.accumulate(Tensor(shape: [n, a]) { o in for r in 0..<n { for k in 0..<a { o[r * a + k] = gv[r * (a + b) + k] } } }) }
-            if y.needsGrad { y.accumulate(Tensor(shape: [n, b]) { o in for r in 0..<n { for k in 0..<b { o[r * b + k] = gv[r * (a + b) + a + k] } } }) }
-        }
-    }
-
     /// Mean over rows of cross-entropy with the target in column 0: mean_r (logsumexp(x_r) - x_r0).
     /// Returns the mean and the per-row values.
     public static func crossEntropyFirstColumn(_ logits: Var) -> (mean: Var, perRow: [Float]) {
@@ -108,10 +95,6 @@ extension Diff {
         return (mean, ce)
     }
 
-    static func transpose(_ t: Tensor) -> Tensor {
-        let (n, m) = (t.shape[0], t.shape[1]), v = t.scalars
-        return Tensor(shape: [m, n]) { o in for i in 0..<n { for j in 0..<m { o[j * n + i] = v[i * m + j] } } }
-    }
 }
 
 #if canImport(Glibc)
@@ -122,17 +105,5 @@ extension Diff {
     /// x [.., k] times a constant matrix m [k, n].
     public static func matmul(_ x: Var, _ m: Tensor) -> Var {
         taped(x.value.matmul(m), x) { g in x.accumulate(g.matmul(m, transposeOther: true)) }
-    }
-
-    /// y[n, c, ...] = x * scale[c] + shift[c] for an [N, C, ...] tensor.
-    public static func channelAffine(_ x: Var, scale: [Float], shift: [Float]) -> Var {
-        let c = x.shape[1], inner = x.value.count / max(x.shape[0] * c, 1)
-        var y = x.value
-        y.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { let ch = (i / inner) % c; p[i] = p[i] * scale[ch] + shift[ch] } }
-        return taped(y, x) { g in
-            var dx = g
-            dx.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= scale[(i / inner) % c] } }
-            x.accumulate(dx)
-        }
     }
 }

@@ -167,3 +167,42 @@ extension Conv2D {
         return dx
     }
 }
+
+extension Conv2D {
+    /// d out / d weight for one sample: scale * dy_b [Cout, oh*ow] x col(x_b)^T, as [Cout, Cin, kh, kw].
+    /// Per sample, so a caller that sums over a batch fixes the order of the sum.
+    public func weightGradient(_ dy: Tensor, x: Tensor, sample b: Int, kernel: (Int, Int), scale: Float = 1) -> Tensor {
+        let (cin, h, w) = (x.shape[1], x.shape[2], x.shape[3])
+        let (kh, kw) = kernel, cout = dy.shape[1]
+        let (oh, ow) = outputSize(height: h, width: w, kernel: kernel)
+        precondition(dy.shape[2] == oh && dy.shape[3] == ow, "conv2d weight gradient: dy \(dy.shape) for input \(x.shape)")
+        let k = cin * kh * kw, plane = oh * ow
+        var dW = Tensor(zeros: [cout, cin, kh, kw])
+        if plane == 0 || k == 0 { return dW }
+        let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
+        let tileRows = max(1, min(oh, columnBudget / max(k * ow, 1)))
+        let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * tileRows * ow)
+        defer { col?.deallocate() }
+        x.withUnsafeBufferPointer { xp in
+            dy.withUnsafeBufferPointer { gp in
+                dW.withUnsafeMutableBufferPointer { wp in
+                    let xin = xp.baseAddress! + b * cin * h * w, g = gp.baseAddress! + b * cout * plane
+                    if direct {
+                        BLAS.sgemm(transB: true, m: cout, n: k, k: plane, alpha: scale, a: g, lda: plane,
+                                   b: xin, ldb: plane, c: wp.baseAddress!, ldc: k)
+                        return
+                    }
+                    var y0 = 0
+                    while y0 < oh {
+                        let rows = min(tileRows, oh - y0), cols = rows * ow
+                        im2col(xin, cin: cin, h: h, w: w, kh: kh, kw: kw, ow: ow, y0: y0, rows: rows, col: col!)
+                        BLAS.sgemm(transB: true, m: cout, n: k, k: cols, alpha: scale, a: g + y0 * ow, lda: plane,
+                                   b: col!, ldb: cols, beta: y0 == 0 ? 0 : 1, c: wp.baseAddress!, ldc: k)
+                        y0 += rows
+                    }
+                }
+            }
+        }
+        return dW
+    }
+}

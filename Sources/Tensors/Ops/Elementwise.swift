@@ -76,6 +76,13 @@ extension Elementwise {
 }
 
 extension Tensor {
+    /// a + b (same shape).
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        var out = a
+        Elementwise.addInPlace(&out, b)
+        return out
+    }
+
     /// a - b (same shape).
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "subtract: \(a.shape) - \(b.shape)")

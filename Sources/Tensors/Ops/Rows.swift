@@ -1,39 +1,9 @@
-/// Row views of tensors written out contiguously: the middle axis of W+ codes [B, L, D] (style
-/// rows), and the rows of feature matrices [J, E].
+/// Row helpers for matrices: transposes and the rows of feature matrices [J, E].
 extension Tensor {
-    /// x[:, range, :] of a [B, L, D] tensor.
-    public func rows(_ range: Range<Int>) -> Tensor {
-        let (b, l, d) = (shape[0], shape[1], shape[2]), n = range.count
-        return withUnsafeBufferPointer { src in
-            Tensor(shape: [b, n, d]) { out in
-                for i in 0..<b { (out.baseAddress! + i * n * d).update(from: src.baseAddress! + (i * l + range.lowerBound) * d, count: n * d) }
-            }
-        }
-    }
-
-    /// x[:, range, :] = part.
-    public mutating func setRows(_ range: Range<Int>, _ part: Tensor) {
-        let (b, l, d) = (shape[0], shape[1], shape[2]), n = range.count
-        withUnsafeMutableBufferPointer { dst in
-            part.withUnsafeBufferPointer { src in
-                for i in 0..<b { (dst.baseAddress! + (i * l + range.lowerBound) * d).update(from: src.baseAddress! + i * n * d, count: n * d) }
-            }
-        }
-    }
-
-    /// cat([self, other], dim=-1) for [..., Da] and [..., Db].
-    public func concatenatingLastAxis(_ other: Tensor) -> Tensor {
-        let da = shape.last!, db = other.shape.last!, n = count / da
-        return withUnsafeBufferPointer { ap in
-            other.withUnsafeBufferPointer { bp in
-                Tensor(shape: Array(shape.dropLast()) + [da + db]) { out in
-                    for r in 0..<n {
-                        (out.baseAddress! + r * (da + db)).update(from: ap.baseAddress! + r * da, count: da)
-                        (out.baseAddress! + r * (da + db) + da).update(from: bp.baseAddress! + r * db, count: db)
-                    }
-                }
-            }
-        }
+    /// The transpose of an [n, m] matrix.
+    public func transposed() -> Tensor {
+        let (n, m) = (shape[0], shape[1]), v = scalars
+        return Tensor(shape: [m, n]) { o in for i in 0..<n { for j in 0..<m { o[j * n + i] = v[i * m + j] } } }
     }
 
     /// Mean of the rows of [J, E] as [1, E].
