@@ -15,13 +15,7 @@ public struct IDLoss: Sendable {
     /// `extract_feats` up to the backbone input: `AdaptiveAvgPool2d(256)` when the height is not
     /// 256 (only the height is tested, as in the reference), crop, `AdaptiveAvgPool2d(112)`
     /// (overlapping 2-3 pixel windows for 188 -> 112).
-    public func preprocess(_ x: Tensor) throws -> Tensor {
-        let pools = try checkImage(x.shape)
-        let s = Self.alignedSize, n = facenet.config.inputSize
-        let aligned = pools ? Pool.adaptiveAverage(x, height: s, width: s) : x
-        let face = Crop.forward(aligned, top: Self.cropTop, left: Self.cropLeft, height: Self.cropSize, width: Self.cropSize)
-        return Pool.adaptiveAverage(face, height: n, width: n)
-    }
+    public func preprocess(_ x: Tensor) throws -> Tensor { try preprocess(Var(x)).value }
 
     /// Validates RGB images [N, 3, H, W]; true when the height is not 256 (pool to 256 first).
     func checkImage(_ shape: [Int]) throws -> Bool {
@@ -75,7 +69,7 @@ public struct IDLoss: Sendable {
 }
 
 extension IDLoss {
-    /// `preprocess` on `Var`s: both adaptive pools and the crop pass gradients back.
+    /// `preprocess`, its one definition: both adaptive pools and the crop pass gradients back.
     public func preprocess(_ x: Var) throws -> Var {
         let pools = try checkImage(x.shape)
         let s = Self.alignedSize, n = facenet.config.inputSize

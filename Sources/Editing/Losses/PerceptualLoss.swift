@@ -36,22 +36,15 @@ public struct PerceptualLoss: Sendable {
 
     /// Only the terms with a non-zero weight of `fm` (by default mean |r52(x) - r52(y)|, what
     /// CF-CLIP trains with): no Gram matrices, no shallower feature maps kept.
-    public func featureMatching(_ x: Tensor, _ y: Tensor) throws -> Float {
-        let names = usedLayers.map { Self.layers[$0] }
-        let pre = { (t: Tensor) in VGGPreprocess.caffe(t, bgrMean: bgrMean, scale: scale) }
-        let a = try vgg.features(pre(x), names), b = try vgg.features(pre(y), names)
-        var fm: Float = 0
-        for i in usedLayers { fm += layerWeights[i] * MeanError.absolute(a[Self.layers[i]]!, b[Self.layers[i]]!) }
-        return fm
-    }
+    public func featureMatching(_ x: Tensor, _ y: Tensor) throws -> Float { try featureMatching(Var(x), y).value[flat: 0] }
 
     /// Indices of `layers` with a non-zero weight in `fm`.
     var usedLayers: [Int] { Self.layers.indices.filter { layerWeights[$0] != 0 } }
 }
 
 extension PerceptualLoss {
-    /// Differentiable `featureMatching` with respect to `x`; the features of `y` are constant
-    /// (detached, as the reference). Its value equals the tensor path's exactly; the gradient of
+    /// `featureMatching`, its one definition, differentiable with respect to `x`; the features of
+    /// `y` are constant (detached, as the reference). The gradient of
     /// each term is sign(r52(x) - r52(y)) / N through VGG19 and the preprocessing.
     public func featureMatching(_ x: Var, _ y: Tensor) throws -> Var {
         guard x.shape == y.shape else {

@@ -47,26 +47,36 @@ public struct Backbone: Sendable {
     /// Faces [N, 3, S, S] (S = `config.inputSize`, RGB in [-1, 1]) -> the raw output-layer
     /// embedding [N, E] (before the l2 norm). `hook` receives `input_layer`, `body.N` and `body`.
     public func embeddingRaw(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
-        try checkInput(x.shape)
-        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(x, weight: inputConv)
-        inputBN(&h)
-        PReLU.forwardInPlace(&h, slope: inputPReLU)
-        hook?("input_layer", h)
-        for (i, unit) in body.enumerated() {
-            h = unit(h, columnBudget: columnBudget)
-            hook?("body.\(i)", h)
-        }
-        hook?("body", h)
-        // output_layer: BatchNorm2d, Dropout (identity in eval), Flatten (channel-major), Linear, BatchNorm1d
-        outputBN(&h)
-        var e = Linear.forward(h.reshaped([h.shape[0], -1]), weight: linearWeight, bias: linearBias)
-        embeddingBN(&e)
-        return e
+        try embeddingRaw(Var(x), hook: hook).value
     }
 
     /// `Backbone.forward`: the l2-normalised embedding [N, E].
     public func embedding(_ x: Tensor, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
-        L2Normalize.forward(try embeddingRaw(x, hook: hook), floor: 0)
+        try embedding(Var(x), hook: hook).value
+    }
+
+    /// The network, its one definition: the weights are frozen constants with no gradient
+    /// buffers; with a tape, gradients reach the faces.
+    public func embeddingRaw(_ x: Var, hook: ((String, Tensor) -> Void)? = nil) throws -> Var {
+        try checkInput(x.shape)
+        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(x, frozenWeight: inputConv)
+        h = PReLU.forward(inputBN(consume h), slope: inputPReLU)
+        hook?("input_layer", h.value)
+        for (i, unit) in body.enumerated() {
+            h = unit(h, columnBudget: columnBudget)
+            hook?("body.\(i)", h.value)
+        }
+        hook?("body", h.value)
+        // output_layer: BatchNorm2d, Dropout (identity in eval), Flatten (channel-major), Linear, BatchNorm1d
+        h = outputBN(consume h)
+        let n = h.shape[0]
+        let e = Linear.forward(Diff.reshape(h, [n, h.value.count / max(n, 1)]), weight: Var(linearWeight), bias: Var(linearBias))
+        return embeddingBN(e)
+    }
+
+    /// The unit embedding [N, E] on `Var`s (`Backbone.forward`).
+    public func embedding(_ x: Var, hook: ((String, Tensor) -> Void)? = nil) throws -> Var {
+        Diff.l2Normalize(try embeddingRaw(x, hook: hook), floor: 0)
     }
 
     func checkInput(_ shape: [Int]) throws {
@@ -75,22 +85,4 @@ public struct Backbone: Sendable {
             throw ModelError.invalidInput("IR-SE input must be [N, \(c.imageChannels), \(c.inputSize), \(c.inputSize)], got \(Shape.text(shape))")
         }
     }
-}
-
-extension Backbone {
-    /// `embeddingRaw` on `Var`s: differentiable with respect to the faces; the weights stay
-    /// constant tensors with no gradient buffers. Same kernels, same values as the tensor path.
-    public func embeddingRaw(_ x: Var) throws -> Var {
-        try checkInput(x.shape)
-        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(x, frozenWeight: inputConv)
-        h = PReLU.forward(inputBN(h), slope: inputPReLU)
-        for unit in body { h = unit(h, columnBudget: columnBudget) }
-        h = outputBN(h)
-        let e = Linear.forward(Diff.reshape(h, [h.shape[0], h.value.count / max(h.shape[0], 1)]),
-                               weight: Var(linearWeight), bias: Var(linearBias))
-        return embeddingBN(e)
-    }
-
-    /// The unit embedding [N, E] on `Var`s (`Backbone.forward`).
-    public func embedding(_ x: Var) throws -> Var { Diff.l2Normalize(try embeddingRaw(x), floor: 0) }
 }

@@ -13,13 +13,7 @@ public struct BatchNormLayer: Sendable {
             runningMean: r.tensor("\(key).running_mean", [c]), runningVar: r.tensor("\(key).running_var", [c]), eps: eps)
     }
 
-    /// x [N, C, ...] in place.
-    func callAsFunction(_ x: inout Tensor) { BatchNorm.forwardInPlace(&x, scale: scale, shift: shift) }
-
-    func callAsFunction(_ x: Tensor) -> Tensor { BatchNorm.forward(x, scale: scale, shift: shift) }
-}
-
-extension BatchNormLayer {
-    /// Differentiable with respect to x (the statistics and affine are frozen).
-    func callAsFunction(_ x: Var) -> Var { BatchNorm.forward(x, scale: scale, shift: shift) }
+    /// Differentiable with respect to x (the statistics and affine are frozen); with no tape,
+    /// in place when x is the caller's last reference.
+    func callAsFunction(_ x: consuming Var) -> Var { BatchNorm.forward(x, scale: scale, shift: shift) }
 }

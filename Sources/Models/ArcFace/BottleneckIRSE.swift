@@ -32,38 +32,19 @@ public struct BottleneckIRSE: Sendable {
         }
     }
 
-    /// x [N, in, H, W] -> [N, depth, H', W'] with H' = (H - 1) / stride + 1.
-    func callAsFunction(_ x: Tensor, columnBudget: Int = 1 << 21) -> Tensor {
-        let s = unit.stride
-        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(bn0(x), weight: conv1)
-        PReLU.forwardInPlace(&h, slope: prelu)
-        h = Conv2D(stride: s, padding: 1, columnBudget: columnBudget).forward(h, weight: conv3)
-        bn4(&h)
-        se(&h)
-        let shortcut: Tensor
-        if let w = shortcutConv, let bn = shortcutBN {
-            // a strided 1x1 conv reads every s-th pixel: subsample first, then one plain GEMM
-            shortcut = bn(Conv2D().forward(s == 1 ? x : MaxPool2D.forward(x, kernel: 1, stride: s), weight: w))
-        } else {
-            shortcut = s == 1 ? x : MaxPool2D.forward(x, kernel: 1, stride: s)
-        }
-        Elementwise.addInPlace(&h, shortcut)
-        return h
-    }
-}
-
-extension BottleneckIRSE {
-    /// The unit on `Var`s, with the same kernels (and so the same values) as the tensor path.
+    /// x [N, in, H, W] -> [N, depth, H', W'] with H' = (H - 1) / stride + 1. Frozen weights:
+    /// with a tape, gradients reach x. Without one the elementwise steps run in place.
     func callAsFunction(_ x: Var, columnBudget: Int = 1 << 21) -> Var {
         let s = unit.stride
         var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(bn0(x), frozenWeight: conv1)
-        h = PReLU.forward(h, slope: prelu)
+        h = PReLU.forward(consume h, slope: prelu)
         h = Conv2D(stride: s, padding: 1, columnBudget: columnBudget).forward(h, frozenWeight: conv3)
-        h = se(bn4(h))
+        h = se(bn4(consume h))
+        // a strided 1x1 conv reads every s-th pixel: subsample first, then one plain GEMM
         let sub = s == 1 ? x : MaxPool2D.forward(x, kernel: 1, stride: s)
         if let w = shortcutConv, let bn = shortcutBN {
-            return Diff.add(h, bn(Conv2D().forward(sub, frozenWeight: w)))
+            return Diff.add(consume h, bn(Conv2D().forward(sub, frozenWeight: w)))
         }
-        return Diff.add(h, sub)
+        return Diff.add(consume h, sub)
     }
 }

@@ -11,21 +11,10 @@ public struct SEModule: Sendable {
         fc2 = r.tensor("\(key).fc2.weight", [c, m, 1, 1]).reshaped([c, m])
     }
 
-    /// Gates x [N, C, H, W] in place.
-    func callAsFunction(_ x: inout Tensor) {
-        var h = Linear.forward(Pool.globalAverage(x), weight: fc1, bias: nil)
-        ReLU.forwardInPlace(&h)
-        var g = Linear.forward(h, weight: fc2, bias: nil)
-        Sigmoid.forwardInPlace(&g)
-        Elementwise.scalePlanesInPlace(&x, by: g)
-    }
-}
-
-extension SEModule {
-    /// The gate on `Var`s: the gradient reaches x both directly and through the gate.
-    func callAsFunction(_ x: Var) -> Var {
+    /// Gates x [N, C, H, W]: the gradient reaches x both directly and through the gate.
+    func callAsFunction(_ x: consuming Var) -> Var {
         let h = ReLU.forward(Linear.forward(Pool.globalAverage(x), weight: Var(fc1), bias: nil))
         let g = Sigmoid.forward(Linear.forward(h, weight: Var(fc2), bias: nil))
-        return Elementwise.scalePlanes(x, by: g)
+        return Elementwise.scalePlanes(consume x, by: g)
     }
 }

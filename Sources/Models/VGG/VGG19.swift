@@ -51,22 +51,12 @@ public struct VGG19: Sendable {
     /// of images [N, 3, H, W]; runs only as deep as the deepest one asked for. Keys of the
     /// result are the names as given.
     public func features(_ x: Tensor, _ outputs: [String]) throws -> [String: Tensor] {
-        let (wanted, last) = try plan(x.shape, outputs)
-        var out: [String: Tensor] = [:]
-        guard last >= 0 else { return out }
-        var h = x
-        for i in 0...last {
-            let c = convs[i]
-            h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(h, weight: c.weight, bias: c.bias)
-            ReLU.forwardInPlace(&h)
-            for name in wanted[i] ?? [] { out[name] = h }
-            if c.layer.endsBlock && i < last { h = MaxPool2D.forward(h, kernel: 2, stride: 2) }
-        }
-        return out
+        try features(Var(x), outputs).mapValues(\.value)
     }
 
-    /// `features` on `Var`s: differentiable with respect to the images; the convolutions stay
-    /// constant tensors with no gradient buffers. Same kernels, same values as the tensor path.
+    /// `features` on `Var`s, its one definition: the convolutions are constants with no gradient
+    /// buffers; with a tape, gradients reach the images. Without one each ReLU runs in place on
+    /// its convolution's output.
     public func features(_ x: Var, _ outputs: [String]) throws -> [String: Var] {
         let (wanted, last) = try plan(x.shape, outputs)
         var out: [String: Var] = [:]

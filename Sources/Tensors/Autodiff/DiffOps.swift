@@ -1,7 +1,10 @@
 /// Differentiable elementwise and shape ops on `Var` (forward beside backward).
 public enum Diff {
-    public static func add(_ a: Var, _ b: Var) -> Var {
+    /// a + b; with no tape, into a's value when a is its caller's last reference.
+    public static func add(_ a: consuming Var, _ b: Var) -> Var {
         precondition(a.shape == b.shape, "add: \(a.shape) + \(b.shape)")
+        if b.tape == nil, let y = Var.inPlace(&a, { Elementwise.addInPlace(&$0, b.value) }) { return y }
+        let a = copy a
         return taped(zip2(a.value, b.value, +), a, b) { g in
             if a.needsGrad { a.accumulate(g) }
             if b.needsGrad { b.accumulate(g) }

@@ -8,7 +8,8 @@ import Foundation
 /// extra. Frozen networks keep plain `Tensor` weights: they pass gradients to their inputs and
 /// hold no gradient buffers of their own.
 public final class Var: @unchecked Sendable {
-    public let value: Tensor
+    /// Written only by `inPlace`, when no one else can see the `Var`.
+    public internal(set) var value: Tensor
     /// d(loss)/d(value) after `Tape.backward`, nil when nothing flowed here.
     public internal(set) var grad: Tensor?
     public let tape: Tape?
@@ -29,6 +30,20 @@ public final class Var: @unchecked Sendable {
         grad = nil   // `acc` is now the only reference: add in place instead of copying the buffer
         acc.withUnsafeMutableBufferPointer { a in g.withUnsafeBufferPointer { b in for i in 0..<a.count { a[i] += b[i] } } }
         grad = acc
+    }
+}
+
+extension Var {
+    /// Runs an elementwise op in place on `x` when nothing can observe it: no tape will replay
+    /// the op, and `x` is its caller's last reference (a temporary, or a `consume`d local), so
+    /// overwriting its value is what a plain inference path does. Returns nil otherwise, and the
+    /// op allocates its output. A hook that kept the old value only makes the tensor copy itself.
+    static func inPlace(_ x: inout Var, _ op: (inout Tensor) -> Void) -> Var? {
+        guard x.tape == nil, isKnownUniquelyReferenced(&x) else { return nil }
+        var v = x.value
+        x.value = Tensor(shape: [0], values: [])   // release the storage so `v` holds it alone
+        op(&v)
+        return Var(v)
     }
 }
 

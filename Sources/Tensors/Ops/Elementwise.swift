@@ -48,7 +48,9 @@ public enum Elementwise {
 extension Elementwise {
     /// Differentiable `scalePlanesInPlace` in both operands: y = x * s[n, c];
     /// dx = dy * s[n, c] (the same kernel), ds[n, c] = sum over the plane of dy * x.
-    public static func scalePlanes(_ x: Var, by s: Var) -> Var {
+    public static func scalePlanes(_ x: consuming Var, by s: Var) -> Var {
+        if s.tape == nil, let y = Var.inPlace(&x, { scalePlanesInPlace(&$0, by: s.value) }) { return y }
+        let x = copy x
         var y = x.value
         scalePlanesInPlace(&y, by: s.value)
         return taped(y, x, s) { dy in

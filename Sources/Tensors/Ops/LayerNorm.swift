@@ -87,7 +87,9 @@ extension LayerNorm {
 
 extension QuickGELU {
     /// d/dx [x sigmoid(a x)] = s + a x s (1 - s).
-    public static func forward(_ x: Var) -> Var {
+    public static func forward(_ x: consuming Var) -> Var {
+        if let y = Var.inPlace(&x, { forwardInPlace(&$0) }) { return y }
+        let x = copy x
         var y = x.value
         forwardInPlace(&y)
         return taped(y, x) { dy in

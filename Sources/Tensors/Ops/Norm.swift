@@ -97,7 +97,9 @@ extension BatchNorm {
     }
 
     /// Differentiable `forward` with respect to `x`; scale and shift are constants.
-    public static func forward(_ x: Var, scale: Tensor, shift: Tensor) -> Var {
-        taped(forward(x.value, scale: scale, shift: shift), x) { dy in x.accumulate(backward(dy, scale: scale)) }
+    public static func forward(_ x: consuming Var, scale: Tensor, shift: Tensor) -> Var {
+        if let y = Var.inPlace(&x, { forwardInPlace(&$0, scale: scale, shift: shift) }) { return y }
+        let input = x
+        return taped(forward(input.value, scale: scale, shift: shift), input) { dy in input.accumulate(backward(dy, scale: scale)) }
     }
 }

@@ -73,9 +73,10 @@ extension ReLU {
         return dx
     }
 
-    public static func forward(_ x: Var) -> Var {
-        let y = forward(x.value)
-        return taped(y, x) { dy in x.accumulate(backward(dy, output: y)) }
+    public static func forward(_ x: consuming Var) -> Var {
+        if let y = Var.inPlace(&x, { forwardInPlace(&$0) }) { return y }
+        let input = x, y = forward(input.value)
+        return taped(y, input) { dy in input.accumulate(backward(dy, output: y)) }
     }
 }
 
@@ -98,8 +99,10 @@ extension PReLU {
         return dx
     }
 
-    public static func forward(_ x: Var, slope: Tensor) -> Var {
-        taped(forward(x.value, slope: slope), x) { dy in x.accumulate(backward(dy, input: x.value, slope: slope)) }
+    public static func forward(_ x: consuming Var, slope: Tensor) -> Var {
+        if let y = Var.inPlace(&x, { forwardInPlace(&$0, slope: slope) }) { return y }
+        let input = x
+        return taped(forward(input.value, slope: slope), input) { dy in input.accumulate(backward(dy, input: input.value, slope: slope)) }
     }
 }
 
@@ -117,8 +120,9 @@ extension Sigmoid {
         return dx
     }
 
-    public static func forward(_ x: Var) -> Var {
-        let y = forward(x.value)
-        return taped(y, x) { dy in x.accumulate(backward(dy, output: y)) }
+    public static func forward(_ x: consuming Var) -> Var {
+        if let y = Var.inPlace(&x, { forwardInPlace(&$0) }) { return y }
+        let input = x, y = forward(input.value)
+        return taped(y, input) { dy in input.accumulate(backward(dy, output: y)) }
     }
 }
