@@ -22,10 +22,15 @@ final class IsolatedLatentRows: LatentRows, @unchecked Sendable {
     let seconds: Double
     let lock = NSLock()
 
+    /// The reader's limits, read from the environment in this one place: seconds per answer
+    /// (`CFCLIP_HDF5_TIMEOUT`, 300) and the child's address space (`CFCLIP_HDF5_MEMORY`, 1G).
+    static var timeoutSeconds: Double { Double(ProcessInfo.processInfo.environment["CFCLIP_HDF5_TIMEOUT"] ?? "") ?? 300 }
+    static var memoryText: String { ProcessInfo.processInfo.environment["CFCLIP_HDF5_MEMORY"] ?? "1G" }
+
     init(path: String, dataset: String, allowExternalStorage: Bool) throws {
         self.path = path
         self.dataset = dataset
-        seconds = Double(ProcessInfo.processInfo.environment["CFCLIP_HDF5_TIMEOUT"] ?? "") ?? 300
+        seconds = Self.timeoutSeconds
         let exe = ChildProcess.sibling(named: Self.executableName, environment: "CFCLIP_HDF5_READER")
         do {
             child = try ChildProcess(executable: exe, arguments: [path, dataset, allowExternalStorage ? "1" : "0"])
@@ -75,7 +80,7 @@ final class IsolatedLatentRows: LatentRows, @unchecked Sendable {
         do { return try body() } catch let f as ChildProcess.Failure {
             switch f {
             case .ended(let how):
-                let memory = ProcessInfo.processInfo.environment["CFCLIP_HDF5_MEMORY"] ?? "1G"
+                let memory = Self.memoryText
                 throw MediaError.decode(file: path, what: "the HDF5 library failed on this file while \(doing) (its reader process \(how)); the file is damaged or not an HDF5 latent file (or it needs more than the reader's CFCLIP_HDF5_MEMORY=\(memory))")
             case .timedOut(let s):
                 throw MediaError.io(file: path, what: "the HDF5 reader did not answer within \(Int(s)) s while \(doing) (a damaged file, or a stalled file system; CFCLIP_HDF5_TIMEOUT sets the limit)")
@@ -95,7 +100,7 @@ final class IsolatedLatentRows: LatentRows, @unchecked Sendable {
         // requests, libhdf5-oom-*): the child's address space is capped (CFCLIP_HDF5_MEMORY,
         // default 1G: the chunk cache, two slabs and a large inflated chunk fit many times), so
         // the request fails here instead of pressing on the machine
-        let cap = rlim_t(ByteCount.parse(ProcessInfo.processInfo.environment["CFCLIP_HDF5_MEMORY"] ?? "") ?? 1 << 30)
+        let cap = rlim_t(ByteCount.parse(memoryText) ?? 1 << 30)
         var memory = rlimit(rlim_cur: cap, rlim_max: cap)
         setrlimit(Int32(RLIMIT_AS.rawValue), &memory)
         guard arguments.count == 3 else {
@@ -126,7 +131,7 @@ final class IsolatedLatentRows: LatentRows, @unchecked Sendable {
         }
         // a hang inside the library outlives no parent: SIGALRM ends the child after the
         // parent's own deadline
-        let limit = UInt32(min(Double(ProcessInfo.processInfo.environment["CFCLIP_HDF5_TIMEOUT"] ?? "") ?? 300, 86_400)) + 30
+        let limit = UInt32(min(timeoutSeconds, 86_400)) + 30
         let ok: [UInt8] = [0]
         let reader: InProcessLatentRows
         alarm(limit)

@@ -79,8 +79,6 @@ public enum StrictYAML {
             for (k, v) in m { try screen(v, path: path.isEmpty ? (k.string ?? "?") : path + "." + (k.string ?? "?")) }
         case let .sequence(items):
             for (i, v) in items.enumerated() { try screen(v, path: "\(path)[\(i)]") }
-        default:
-            break
         }
     }
 

@@ -30,28 +30,15 @@ public struct Conv2D: Sendable {
             if let bias { addChannelBias(&out, bias) }
             return out
         }
-        let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
-        let tileRows = max(1, min(oh, columnBudget / max(k * ow, 1)))
-        let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * tileRows * ow)
-        defer { col?.deallocate() }
+        let tiles = ColumnTiles(self, cin: cin, h: h, w: w, kh: kh, kw: kw)
         x.withUnsafeBufferPointer { xp in
             weight.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
                     for b in 0..<n {
-                        let xin = xp.baseAddress! + b * cin * h * w
                         let yout = op.baseAddress! + b * cout * plane
-                        if direct {
-                            BLAS.sgemm(m: cout, n: plane, k: k, alpha: scale, a: wp.baseAddress!, lda: k,
-                                       b: xin, ldb: plane, c: yout, ldc: plane)
-                            continue
-                        }
-                        var y0 = 0
-                        while y0 < oh {
-                            let rows = min(tileRows, oh - y0), cols = rows * ow
-                            im2col(xin, cin: cin, h: h, w: w, kh: kh, kw: kw, ow: ow, y0: y0, rows: rows, col: col!)
-                            BLAS.sgemm(m: cout, n: cols, k: k, alpha: scale, a: wp.baseAddress!, lda: k,
-                                       b: col!, ldb: cols, c: yout + y0 * ow, ldc: plane)
-                            y0 += rows
+                        tiles.forEach(xp.baseAddress! + b * cin * h * w) { y0, rows, col in
+                            BLAS.sgemm(m: cout, n: rows * ow, k: k, alpha: scale, a: wp.baseAddress!, lda: k,
+                                       b: col, ldb: rows * ow, c: yout + y0 * ow, ldc: plane)
                         }
                     }
                 }
@@ -90,6 +77,37 @@ public struct Conv2D: Sendable {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The im2col columns of one input sample, a tile of output rows at a time so the buffer stays
+/// under the conv's `columnBudget`; a 1x1, stride-1, unpadded conv reads the input itself.
+final class ColumnTiles {
+    let conv: Conv2D
+    let (cin, h, w, kh, kw, oh, ow, tileRows): (Int, Int, Int, Int, Int, Int, Int, Int)
+    let col: UnsafeMutablePointer<Float>?
+
+    init(_ conv: Conv2D, cin: Int, h: Int, w: Int, kh: Int, kw: Int) {
+        self.conv = conv
+        let (oh, ow) = conv.outputSize(height: h, width: w, kernel: (kh, kw)), k = cin * kh * kw
+        let direct = kh == 1 && kw == 1 && conv.stride == 1 && conv.padding == 0
+        let tileRows = direct ? oh : max(1, min(oh, conv.columnBudget / max(k * ow, 1)))
+        (self.cin, self.h, self.w, self.kh, self.kw, self.oh, self.ow, self.tileRows) = (cin, h, w, kh, kw, oh, ow, tileRows)
+        col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * tileRows * ow)
+    }
+
+    deinit { col?.deallocate() }
+
+    /// body(first output row, rows, col[Cin*kh*kw, rows*ow]) for each tile of sample `x`.
+    func forEach(_ x: UnsafePointer<Float>, _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
+        guard let col else { body(0, oh, x); return }
+        var y0 = 0
+        while y0 < oh {
+            let rows = min(tileRows, oh - y0)
+            conv.im2col(x, cin: cin, h: h, w: w, kh: kh, kw: kw, ow: ow, y0: y0, rows: rows, col: col)
+            body(y0, rows, col)
+            y0 += rows
         }
     }
 }
@@ -179,26 +197,14 @@ extension Conv2D {
         let k = cin * kh * kw, plane = oh * ow
         var dW = Tensor(zeros: [cout, cin, kh, kw])
         if plane == 0 || k == 0 { return dW }
-        let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
-        let tileRows = max(1, min(oh, columnBudget / max(k * ow, 1)))
-        let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: k * tileRows * ow)
-        defer { col?.deallocate() }
+        let tiles = ColumnTiles(self, cin: cin, h: h, w: w, kh: kh, kw: kw)
         x.withUnsafeBufferPointer { xp in
             dy.withUnsafeBufferPointer { gp in
                 dW.withUnsafeMutableBufferPointer { wp in
-                    let xin = xp.baseAddress! + b * cin * h * w, g = gp.baseAddress! + b * cout * plane
-                    if direct {
-                        BLAS.sgemm(transB: true, m: cout, n: k, k: plane, alpha: scale, a: g, lda: plane,
-                                   b: xin, ldb: plane, c: wp.baseAddress!, ldc: k)
-                        return
-                    }
-                    var y0 = 0
-                    while y0 < oh {
-                        let rows = min(tileRows, oh - y0), cols = rows * ow
-                        im2col(xin, cin: cin, h: h, w: w, kh: kh, kw: kw, ow: ow, y0: y0, rows: rows, col: col!)
-                        BLAS.sgemm(transB: true, m: cout, n: k, k: cols, alpha: scale, a: g + y0 * ow, lda: plane,
-                                   b: col!, ldb: cols, beta: y0 == 0 ? 0 : 1, c: wp.baseAddress!, ldc: k)
-                        y0 += rows
+                    let g = gp.baseAddress! + b * cout * plane
+                    tiles.forEach(xp.baseAddress! + b * cin * h * w) { y0, rows, col in
+                        BLAS.sgemm(transB: true, m: cout, n: k, k: rows * ow, alpha: scale, a: g + y0 * ow, lda: plane,
+                                   b: col, ldb: rows * ow, beta: y0 == 0 ? 0 : 1, c: wp.baseAddress!, ldc: k)
                     }
                 }
             }
