@@ -9,6 +9,8 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
     case output(folder: String, what: String)
     /// Parts that cannot be merged.
     case merge(what: String)
+    /// A study that cannot be built or scored as asked (option, what is wrong).
+    case study(option: String, what: String)
     /// A run that was stopped (a stage failed first and this is the follow-up).
     case cancelled
 
@@ -18,6 +20,7 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
         case let .input(file, what): return "\(file): \(what)"
         case let .output(folder, what): return "output folder \(folder): \(what)"
         case let .merge(what): return "merge: \(what)"
+        case let .study(option, what): return option.isEmpty ? "study: \(what)" : "study: \(option): \(what)"
         case .cancelled: return "cancelled"
         }
     }

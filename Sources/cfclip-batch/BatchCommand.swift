@@ -16,7 +16,7 @@ struct BatchCommand: ParsableCommand {
         A rerun skips finished shards and redoes unfinished ones.
         """,
         version: Version.text(program: "cfclip-batch"),
-        subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ReportCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, MergeCommand.self, ReportCommand.self, StudyCommand.self],
         defaultSubcommand: RunCommand.self)
 
     /// SIGINT/SIGTERM handling is set up before any thread starts.

@@ -17,6 +17,7 @@ struct PipelineFixture {
     var regression = ""
     var alpha = "1.5"
     var noise = "buffers"
+    var editNames = ("styleclip", "cfclip")
 
     init(_ tmp: TemporaryDirectory) { self.tmp = tmp }
 
@@ -59,11 +60,11 @@ struct PipelineFixture {
           hdf5:
             path: \(h5)
         edits:
-          - name: styleclip
+          - name: \(editNames.0)
             text: green lipstick
             mapper: \(try Self.model("mapper"))
             alpha: \(alpha)
-          - name: cfclip
+          - name: \(editNames.1)
             text: green lipstick
             mapper: \(try Self.model("cfclip_mapper"))
         \(extraEdit)

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""A scripted study participant, for the tests: opens BUNDLE/index.html from file:// in headless
+Chromium (selenium + Debian's chromium-driver), ranks the images of every group in the order of
+the methods given for each task (it reads the answer key to know which image is which), reloads
+the page once part-way to check the progress survives, and writes the answers the page exports
+(read from its #answers-json element) to OUT. Fails on any console error of the page.
+
+usage: study-participant.py BUNDLE KEY_JSON OUT PARTICIPANT SEED ACCURACY_ORDER REALISM_ORDER
+(the orders are JSON lists of method names, best first)
+"""
+import json
+import sys
+import tempfile
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+
+def main():
+    bundle, key_path, out, participant, seed = sys.argv[1:6]
+    prefs = {"accuracy": json.loads(sys.argv[6]), "realism": json.loads(sys.argv[7])}
+    with open(key_path) as f:
+        key = json.load(f)
+    slots = {g["group"]: g["slots"] for g in key["groups"]}
+
+    opts = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--user-data-dir=" + tempfile.mkdtemp(prefix="cfclip-chromium-")):
+        opts.add_argument(arg)
+    opts.binary_location = "/usr/bin/chromium"
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver.set_page_load_timeout(60)
+    try:
+        driver.get("file://%s/index.html?seed=%s&participant=%s" % (bundle, seed, participant))
+        driver.find_element(By.ID, "start").click()
+        n = len(slots)
+        for i in range(n):
+            group = driver.find_element(By.CSS_SELECTOR, "[data-group]").get_attribute("data-group")
+            for task, order in prefs.items():
+                for slot in sorted(slots[group], key=lambda s: order.index(slots[group][s])):
+                    driver.find_element(By.CSS_SELECTOR, 'button.pick[data-task="%s"][data-slot="%s"]' % (task, slot)).click()
+            if i == 1:
+                # resumable: a reload keeps the group and the ranks entered
+                driver.refresh()
+                if driver.find_element(By.CSS_SELECTOR, "[data-group]").get_attribute("data-group") != group:
+                    raise SystemExit("after a reload the page shows another group")
+            driver.find_element(By.ID, "next").click()
+        answers = json.loads(driver.find_element(By.ID, "answers-json").text)
+        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        if errors:
+            raise SystemExit("console errors: %s" % errors)
+        with open(out, "w") as f:
+            json.dump(answers, f)
+        print("answered %d groups as %s" % (len(answers["groups"]), participant))
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()
