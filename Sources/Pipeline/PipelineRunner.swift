@@ -112,8 +112,9 @@ public enum PipelineRunner {
         if complete {
             let summary = try Summary.build(layout: layout, manifest: manifest, verify: false)
             try summary.write(to: layout)
+            // the regression result first: the report shows it
+            if let r = config.regression { regression = try RegressionCheck.compare(output: layout, golden: r) } else { try? FileManager.default.removeItem(atPath: layout.regression) }
             try ReportPage.write(layout: layout, manifest: manifest, summary: summary)
-            if let r = config.regression { regression = try RegressionCheck.compare(output: layout, golden: r) }
         }
         return RunResult(outputFolder: layout.root, shardsWritten: writer.shardsWritten, shardsSkipped: done.count, shardsTotal: plan.count,
                          complete: complete, regression: regression, seconds: StageClock.now() - t0, busiestStage: clock.busiest)

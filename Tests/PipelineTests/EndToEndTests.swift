@@ -47,7 +47,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(edits["cfclip"]?["identity"]?["count"] as? Int, 10)
         XCTAssertNotNil((summary["timings"] as? [String: Any])?["slowest_stage"] as? String)
         let report = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
-        XCTAssertTrue(report.contains("<svg") && report.contains("data:image/png;base64,") && report.contains("Slowest stage"))
+        XCTAssertTrue(report.contains("<svg") && report.contains("data:image/jpeg;base64,") && report.contains("Slowest stage"))
         XCTAssertFalse(try FileManager.default.subpathsOfDirectory(atPath: out).contains { $0.hasSuffix(".tmp") })
     }
 

@@ -1,14 +1,17 @@
 import Foundation
 
 /// A score histogram as inline SVG (no scripts, no external files): 20 bins between the
-/// smallest and largest value, the mean marked by a line, the range written underneath.
+/// smallest and largest value (or a `range` shared with other histograms), the mean marked by
+/// a line, the range written underneath.
 enum Histogram {
-    static func svg(_ values: [Double], title: String, bins: Int = 20, width: Int = 260, height: Int = 110) -> String {
+    static func svg(_ values: [Double], title: String, bins: Int = 20, width: Int = 260, height: Int = 110,
+                    range: (Double, Double)? = nil) -> String {
         let v = values.filter(\.isFinite)
-        guard let lo = v.min(), let hi = v.max() else { return "<p>\(HTML.escape(title)): no values</p>" }
+        guard let vlo = v.min(), let vhi = v.max() else { return "<p>\(HTML.escape(title)): no values</p>" }
+        let (lo, hi) = range.map { (min($0.0, vlo), max($0.1, vhi)) } ?? (vlo, vhi)
         let span = hi > lo ? hi - lo : 1
         var counts = [Int](repeating: 0, count: bins)
-        for x in v { counts[min(bins - 1, Int((x - lo) / span * Double(bins)))] += 1 }
+        for x in v { counts[max(0, min(bins - 1, Int((x - lo) / span * Double(bins))))] += 1 }
         let top = Double(counts.max() ?? 1), plotH = Double(height - 34), barW = Double(width) / Double(bins)
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\">"
         s += "<title>\(HTML.escape(title))</title>"

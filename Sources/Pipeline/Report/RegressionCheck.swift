@@ -11,6 +11,8 @@ public struct RegressionReport: Sendable {
         public var item: String
         public var what: String
     }
+    /// The golden run's folder.
+    public var golden = ""
     public var imagesCompared = 0
     public var scoresCompared = 0
     public var largestPixelDiff = 0
@@ -22,6 +24,7 @@ public struct RegressionReport: Sendable {
         .object([
             ("drifts", .array(drifts.prefix(1000).map { .object([("item", .string($0.item)), ("key", .string($0.key)), ("what", .string($0.what))]) })),
             ("drift_count", .int(Int64(drifts.count))),
+            ("golden", .string(golden)),
             ("images_compared", .int(Int64(imagesCompared))),
             ("largest_pixel_diff", .int(Int64(largestPixelDiff))),
             ("largest_score_diff", ScoreStatistics.number(largestScoreDiff)),
@@ -54,6 +57,7 @@ public enum RegressionCheck {
         let golden = OutputLayout(root: config.golden)
         let mine = try Manifest.read(output), theirs = try Manifest.read(golden)
         var report = RegressionReport()
+        report.golden = golden.root
         func drift(_ key: String, _ item: String, _ what: String) { report.drifts.append(.init(key: key, item: item, what: what)) }
 
         // Scores, from the metrics files.
