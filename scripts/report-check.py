@@ -7,25 +7,16 @@ sees first.
 usage: report-check.py REPORT_HTML SCREENSHOT_PNG
 """
 import sys
-import tempfile
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+
+import headless_chromium
 
 
 def main():
     page, shot = sys.argv[1:3]
-    opts = Options()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                "--user-data-dir=" + tempfile.mkdtemp(prefix="cfclip-chromium-")):
-        opts.add_argument(arg)
-    opts.binary_location = "/usr/bin/chromium"
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = headless_chromium.start()
     try:
         t0 = time.time()
         driver.get("file://" + page)
@@ -44,7 +35,7 @@ def main():
             values = [float(td.text) for td in driver.find_elements(By.CSS_SELECTOR, "#sample-table tbody tr td:nth-child(2)") if td.text]
             if values != sorted(values, reverse=(expected == "desc")):
                 raise SystemExit("the sample table did not sort %s: %s" % (expected, values[:8]))
-        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        errors = headless_chromium.console_errors(driver)
         if errors:
             raise SystemExit("console errors: %s" % errors)
         print("report ok: %d images, sections present, table sorts" % len(images))

@@ -10,12 +10,10 @@ usage: study-participant.py BUNDLE KEY_JSON OUT PARTICIPANT SEED ACCURACY_ORDER 
 """
 import json
 import sys
-import tempfile
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+
+import headless_chromium
 
 
 def main():
@@ -25,14 +23,7 @@ def main():
         key = json.load(f)
     slots = {g["group"]: g["slots"] for g in key["groups"]}
 
-    opts = Options()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--user-data-dir=" + tempfile.mkdtemp(prefix="cfclip-chromium-")):
-        opts.add_argument(arg)
-    opts.binary_location = "/usr/bin/chromium"
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = headless_chromium.start()
     try:
         driver.get("file://%s/index.html?seed=%s&participant=%s" % (bundle, seed, participant))
         driver.find_element(By.ID, "start").click()
@@ -49,7 +40,7 @@ def main():
                     raise SystemExit("after a reload the page shows another group")
             driver.find_element(By.ID, "next").click()
         answers = json.loads(driver.find_element(By.ID, "answers-json").text)
-        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        errors = headless_chromium.console_errors(driver)
         if errors:
             raise SystemExit("console errors: %s" % errors)
         with open(out, "w") as f:

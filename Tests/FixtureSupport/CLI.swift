@@ -39,3 +39,22 @@ public enum CLI {
         return Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 }
+
+/// The headless browser the page tests drive (scripts/headless_chromium.py).
+public enum Browser {
+    /// Skips the test, saying what is missing, where Chromium, its driver or selenium is not installed.
+    public static func require() throws {
+        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/python3"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip("\(tool) is missing (scripts/setup.sh installs chromium, chromium-driver and python3-selenium)")
+        }
+        guard try CLI.runTool("/usr/bin/python3", ["-c", "import selenium"]).status == 0 else {
+            throw XCTSkip("python3 cannot import selenium (scripts/setup.sh installs python3-selenium)")
+        }
+    }
+
+    /// Runs scripts/NAME with Debian's python3 (selenium comes from python3-selenium), at most `seconds`.
+    public static func script(_ name: String, _ args: [String], seconds: Int = 300) throws -> CLI.Result {
+        let path = Fixtures.packageRoot.appendingPathComponent("scripts/" + name).path
+        return try CLI.runTool("/usr/bin/timeout", [String(seconds), "/usr/bin/python3", path] + args)
+    }
+}

@@ -9,12 +9,7 @@ import XCTest
 /// (scripts/report-check.py). The screenshot stays in $CFCLIP_REPORT_SHOT when that is set.
 final class ReportBrowserTests: XCTestCase {
     func testReportRendersInChromium() throws {
-        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/python3"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is missing (scripts/setup.sh installs chromium, chromium-driver and python3-selenium)")
-        }
-        guard try CLI.runTool("/usr/bin/python3", ["-c", "import selenium"]).status == 0 else {
-            throw XCTSkip("python3 cannot import selenium (scripts/setup.sh installs python3-selenium)")
-        }
+        try Browser.require()
         let tmp = try TemporaryDirectory()
         var f = PipelineFixture(tmp)
         f.samples = 6
@@ -35,8 +30,7 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertTrue(page.contains("id=\"regression\"") && page.contains("difference ×4"))
         XCTAssertLessThan(page.utf8.count, 2_000_000)
         let shot = ProcessInfo.processInfo.environment["CFCLIP_REPORT_SHOT"] ?? tmp.url.path + "/report.png"
-        let script = Fixtures.packageRoot.appendingPathComponent("scripts/report-check.py").path
-        let r = try CLI.runTool("/usr/bin/timeout", ["180", "/usr/bin/python3", script, out + "/report.html", shot])
+        let r = try Browser.script("report-check.py", [out + "/report.html", shot], seconds: 180)
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: shot))
     }

@@ -8,12 +8,7 @@ import XCTest
 /// way, and exports; the answers score back to exactly the ranks entered.
 final class StudyBrowserTests: XCTestCase {
     func testScriptedParticipantScoresBackToTheRanksEntered() throws {
-        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/python3"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is missing (scripts/setup.sh installs chromium, chromium-driver and python3-selenium)")
-        }
-        guard try CLI.runTool("/usr/bin/python3", ["-c", "import selenium"]).status == 0 else {
-            throw XCTSkip("python3 cannot import selenium (scripts/setup.sh installs python3-selenium)")
-        }
+        try Browser.require()
         let s = try StudyTests.setup()
         var o = StudyBundle.Options()
         o.texts = 2; o.samples = 2; o.seed = 5; o.size = 48
@@ -22,9 +17,8 @@ final class StudyBrowserTests: XCTestCase {
         let key = try StudyKey.load(root + "/bundle-key")
         let accuracy = key.methods.sorted(), realism = Array(accuracy.reversed())
         let json = { (a: [String]) in String(decoding: try! JSONSerialization.data(withJSONObject: a), as: UTF8.self) }
-        let script = Fixtures.packageRoot.appendingPathComponent("scripts/study-participant.py").path
-        let r = try CLI.runTool("/usr/bin/timeout", ["300", "/usr/bin/python3", script, root + "/bundle", root + "/bundle-key/key.json",
-                                                     root + "/answers.json", "tester", "77", json(accuracy), json(realism)])
+        let r = try Browser.script("study-participant.py", [root + "/bundle", root + "/bundle-key/key.json", root + "/answers.json",
+                                                           "tester", "77", json(accuracy), json(realism)])
         XCTAssertEqual(r.status, 0, r.output)
         let score = StudyScore.score(answerFiles: [root + "/answers.json"], keys: [key], resamples: 100, seed: 1)
         XCTAssertEqual(score.accepted.count, 1, "\(score.rejected)")
