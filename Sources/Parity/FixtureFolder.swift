@@ -36,7 +36,8 @@ public struct FixtureFolder {
         }
         config = try Self.readJSON(url.appendingPathComponent("config.json"), optional: true) ?? [:]
         let casesJSON = try Self.readJSON(url.appendingPathComponent("cases.json"), optional: true)
-        model = (casesJSON?["model"] as? String) ?? (config["model"] as? String) ?? ""
+        // config.json's key where it has one (methods/, nada/: cases.json describes the model in words)
+        model = (config["model"] as? String) ?? (casesJSON?["model"] as? String) ?? ""
         entries = ((casesJSON?["tensors"] as? [[String: Any]]) ?? []).map { t in
             Entry(name: t["name"] as? String ?? "",
                   isInput: (t["kind"] as? String) == "input",

@@ -91,7 +91,7 @@ enum GradsParity {
         if f.outputs.contains(where: { $0.name.hasPrefix("full.") }) {
             let arc = try used(f, "arcface"), vggPath = try used(f, "vgg").path
             let id = try IDLoss(facenet: ArcFaceParity.load(arc.path, config: arc.config))(xHat, x)
-            let perc = try PerceptualLoss(vgg: VGG19.load(from: StateDict.load(vggPath), source: vggPath)).featureMatching(xHat, x)
+            let perc = try PerceptualLoss(vgg: VGG.load(from: StateDict.load(vggPath), source: vggPath)).featureMatching(xHat, x)
             out["full.loss"] = scalar(0.2 * id + 0.02 * perc + 0.8 * l2 + 0.3 * nce.loss)
             out["full.part.loss_id"] = scalar(id)
             out["full.part.loss_perc"] = scalar(perc)
@@ -128,7 +128,7 @@ enum GradsParity {
         if f.outputs.contains(where: { $0.name.hasPrefix("full.grad.") }) {
             let arc = try used(f, "arcface"), vggPath = try used(f, "vgg").path
             models.idLoss = IDLoss(facenet: try ArcFaceParity.load(arc.path, config: arc.config))
-            models.perceptual = PerceptualLoss(vgg: try VGG19.load(from: StateDict.load(vggPath), source: vggPath))
+            models.perceptual = PerceptualLoss(vgg: try VGG.load(from: StateDict.load(vggPath), source: vggPath))
             try step("full.", .nce, LossWeights(id: 0.2, perceptual: 0.02, latentL2: 0.8, clip: 0.3))
         }
     }

@@ -29,6 +29,7 @@ public enum ParityRunner {
         case "styleclip_levels_mapper", "cfclip_mapper": results = MapperParity.run(folder)
         case "sampling": results = SamplingParity.run(folder)
         case "grads": results = GradsParity.run(folder)
+        case "methods": results = MethodsParity.run(folder)
         case "": throw ParityError.unknownModel(dir)
         default:
             results = folder.outputs.map {

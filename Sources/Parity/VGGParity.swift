@@ -10,12 +10,12 @@ import Tensors
 enum VGGParity {
     static func run(_ f: FixtureFolder) -> [ParityResult] {
         f.judge(perCheckpoint: f.checkpointFiles) { path in
-            let vgg = try VGG19.load(from: try StateDict.load(path), source: path)
+            let vgg = try VGG.load(from: try StateDict.load(path), source: path)
             return try compute(f, vgg)
         }
     }
 
-    static func compute(_ f: FixtureFolder, _ vgg: VGG19) throws -> [String: Tensor] {
+    static func compute(_ f: FixtureFolder, _ vgg: VGG) throws -> [String: Tensor] {
         let floats = { (key: String) in (f.config[key] as? [Double])?.map(Float.init) }
         let caffe = f.config["cfclip_preprocess"] as? [String: Any]
         var loss = PerceptualLoss(vgg: vgg)

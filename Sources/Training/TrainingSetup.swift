@@ -39,7 +39,7 @@ public enum TrainingSetup {
         }
         if c.weights.perceptual > 0 {
             guard let p = c.models.vgg else { throw TrainingError.config("config", "weights.perceptual > 0 needs models.vgg") }
-            perc = PerceptualLoss(vgg: try VGG19.load(from: StateDict.load(p), source: p))
+            perc = PerceptualLoss(vgg: try VGG.load(from: StateDict.load(p), source: p))
         }
         let models = TrainingModels(generator: g, clip: clip, textEmbedding: embedding.reshaped([embedding.count]),
                                     sourceText: source, targetText: target, idLoss: id, perceptual: perc)

@@ -101,10 +101,7 @@ public struct TrainingStep: Sendable {
                                                   sourceText: m.sourceText, targetText: m.targetText)
             parts.append(("loss_directional", clipTerm.value[flat: 0]))
         case .global:
-            let h = xHat.shape[2], wd = xHat.shape[3], k = max(1, h / 32)
-            let pre = Resample.apply(xHat, rows: .nearestThenAverage(in: h, factor: 7, kernel: k),
-                                     cols: .nearestThenAverage(in: wd, factor: 7, kernel: k))
-            clipTerm = GlobalCLIPLoss().loss(imageFeatures: m.clip.encodeImage(pre), textFeatures: m.textEmbedding.reshaped([1, m.textEmbedding.count]),
+            clipTerm = GlobalCLIPLoss().loss(imageFeatures: m.clip.encodeImage(CLIPPreprocess.styleCLIP(xHat)), textFeatures: m.textEmbedding.reshaped([1, m.textEmbedding.count]),
                                              logitScale: m.clip.logitScale)
             parts.append(("loss_clip", clipTerm.value[flat: 0]))
         }

@@ -33,7 +33,7 @@ struct TrainStepBench: ParsableCommand {
         let idLoss = imageLoss == .identity
             ? IDLoss(facenet: try Backbone.load(from: BackboneConfig.irse(numLayers: 50).randomStateDict(seed: 3), source: "random")) : nil
         let perceptual = imageLoss == .perceptual
-            ? PerceptualLoss(vgg: try VGG19.load(from: VGG19.randomStateDict(seed: 3), source: "random")) : nil
+            ? PerceptualLoss(vgg: try VGG.load(from: VGG.randomStateDict(seed: 3), source: "random")) : nil
         let e = clip.embedDim
         let text = l2Normalized(Tensor(shape: [79, e], values: SeededNoise.gaussian(count: 79 * e, seed: 4)))
         let text2 = l2Normalized(Tensor(shape: [79, e], values: SeededNoise.gaussian(count: 79 * e, seed: 5)))

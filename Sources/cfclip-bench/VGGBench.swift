@@ -20,7 +20,7 @@ struct VGGBench: ParsableCommand {
 
     func run() throws {
         Parallel.setThreads(threads)
-        var vgg = try VGG19.load(from: VGG19.randomStateDict(seed: 1), source: "random")
+        var vgg = try VGG.load(from: VGG.randomStateDict(seed: 1), source: "random")
         if let b = columnBudget { vgg.columnBudget = b }
         let sizes = batches.split(separator: ",").compactMap { Int($0) }
         var rows: [(String, Double)] = []
@@ -39,9 +39,9 @@ struct VGGBench: ParsableCommand {
     }
 
     /// Each conv up to conv5_2 on its own, at the resolution it runs at.
-    func profile(_ vgg: VGG19) {
+    func profile(_ vgg: VGG) {
         var side = size
-        for c in vgg.convs.prefix(VGG19Layers.layer(named: "relu5_2")! + 1) {
+        for c in vgg.convs.prefix(VGGLayers.layer(named: "relu5_2")! + 1) {
             let x = seededTensor([1, c.weight.shape[1], side, side], seed: 3)
             let secs = bestTime(seconds: 0.5) {
                 var y = Conv2D(stride: 1, padding: 1, columnBudget: vgg.columnBudget).forward(x, weight: c.weight, bias: c.bias)

@@ -77,7 +77,7 @@ struct OfficialFile {
             let m = try MapperCheckpoint.load(path: path)
             return "\(m.kind) mapper" + (m.decoder.map { " with a \($0.config.size)px decoder" } ?? "")
         case .vgg19:
-            _ = try VGG19.load(from: StateDict.load(path), source: path)
+            _ = try VGG.load(from: StateDict.load(path), source: path)
             return "VGG19 features"
         case let .latents(rows, width):
             let f = try LatentFile(path: path)

@@ -21,7 +21,7 @@ final class ArcFaceVGGBackwardTests: XCTestCase {
 
     func perceptualLoss() throws -> PerceptualLoss {
         let path = try Fixtures.file("vgg19", "checkpoint_cfclip.pt")
-        return PerceptualLoss(vgg: try VGG19.load(from: StateDict.load(path), source: path))
+        return PerceptualLoss(vgg: try VGG.load(from: StateDict.load(path), source: path))
     }
 
     // MARK: values
@@ -96,6 +96,7 @@ final class ArcFaceVGGBackwardTests: XCTestCase {
     func testImagenetPreprocessGradient() {
         GradCheck.check([image([2, 3, 4, 5], 14)]) { v in VGGPreprocess.imagenet(v[0]) }
         GradCheck.check([image([2, 3, 4, 5], 15)]) { v in VGGPreprocess.caffe(v[0]) }
+        GradCheck.check([image([2, 3, 4, 5], 16)]) { v in VGGPreprocess.keras(v[0]) }
     }
 }
 

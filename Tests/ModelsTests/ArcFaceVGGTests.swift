@@ -104,11 +104,11 @@ final class ArcFaceVGGTests: XCTestCase {
         XCTAssertEqual(try loss(x, x), 0, accuracy: 1e-5)
     }
 
-    // MARK: VGG19
+    // MARK: VGG
 
     func testVGGLayoutsGiveTheSameFeatures() throws {
-        let tv = try VGG19.load(from: try StateDict.load(try Fixtures.file("vgg19", "checkpoint.pt")), source: "tv")
-        let cf = try VGG19.load(from: try StateDict.load(try Fixtures.file("vgg19", "checkpoint_cfclip.pt")), source: "cf")
+        let tv = try VGG.load(from: try StateDict.load(try Fixtures.file("vgg19", "checkpoint.pt")), source: "tv")
+        let cf = try VGG.load(from: try StateDict.load(try Fixtures.file("vgg19", "checkpoint_cfclip.pt")), source: "cf")
         XCTAssertEqual(tv.layout, .torchvision)
         XCTAssertEqual(cf.layout, .cfclip)
         let cfg = try json("vgg19")
@@ -122,11 +122,36 @@ final class ArcFaceVGGTests: XCTestCase {
 
     func testVGGLayerTableMatchesTorchvisionIndices() throws {
         let indices = try json("vgg19")["torchvision_conv_indices"] as! [String: Int]
-        for l in VGG19Layers.table { XCTAssertEqual(indices[l.name], l.featuresIndex, l.name) }
-        XCTAssertEqual(VGG19Layers.layer(named: "r52"), VGG19Layers.layer(named: "relu5_2"))
-        XCTAssertEqual(VGG19Layers.layer(named: "31"), VGG19Layers.layer(named: "relu5_2"))
-        XCTAssertEqual(VGG19Layers.layer(named: "22"), VGG19Layers.layer(named: "relu4_2"))
-        XCTAssertNil(VGG19Layers.layer(named: "relu6_1"))
+        for l in VGGLayers.table { XCTAssertEqual(indices[l.name], l.featuresIndex, l.name) }
+        XCTAssertEqual(VGGLayers.layer(named: "r52"), VGGLayers.layer(named: "relu5_2"))
+        XCTAssertEqual(VGGLayers.layer(named: "31"), VGGLayers.layer(named: "relu5_2"))
+        XCTAssertEqual(VGGLayers.layer(named: "22"), VGGLayers.layer(named: "relu4_2"))
+        XCTAssertNil(VGGLayers.layer(named: "relu6_1"))
+    }
+
+    /// TediGAN's vgg16.pth (idinvert `layerN` keys): recognised as VGG16 (a wrong depth would
+    /// put a pool where the weights have a conv and fail on shapes, or run conv3_4 that does
+    /// not exist), features equal to the same weights under torchvision VGG16 keys.
+    func testTediGANVGG16LoadsAsVGG16() throws {
+        let dict = try StateDict.load(try Fixtures.file("methods", "vgg16_tedigan.pt"))
+        let vgg = try VGG.load(from: dict, source: "vgg16_tedigan.pt")
+        XCTAssertEqual(vgg.layout, .idinvert)
+        XCTAssertEqual(vgg.depth, .vgg16)
+        XCTAssertEqual(vgg.convs.map(\.layer.featuresIndex), [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28])
+        var tv = StateDict(source: "tv16")
+        for n in dict.names { tv.insert(n.replacingOccurrences(of: "layer", with: "features."), dict.stored(n)!) }
+        let same = try VGG.load(from: tv, source: "tv16")
+        XCTAssertEqual(same.depth, .vgg16)
+        let x = Tensor(shape: [1, 3, 32, 32], values: SeededNoise.gaussian(count: 3 * 32 * 32, seed: 12))
+        let a = try vgg.features(x, ["relu4_3"])["relu4_3"]!, b = try same.features(x, ["relu4_3"])["relu4_3"]!
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a.shape, [1, vgg.widths[9], 4, 4], "relu4_3 comes after three pools")
+        XCTAssertThrowsError(try vgg.features(x, ["relu3_4"])) { XCTAssertTrue("\($0)".contains("VGG16 has no layer 'relu3_4'"), "\($0)") }
+        // random VGG16 dicts in every layout load back as VGG16
+        for layout in [VGGKeyLayout.torchvision, .cfclip, .idinvert] {
+            let r = try VGG.load(from: VGG.randomStateDict(depth: .vgg16, widths: vgg.widths, layout: layout, seed: 3), source: "r")
+            XCTAssertEqual(r.depth, .vgg16); XCTAssertEqual(r.layout, layout)
+        }
     }
 
     func testVGGLoadProblemsAreListedAtOnce() throws {
@@ -135,14 +160,14 @@ final class ArcFaceVGGTests: XCTestCase {
         let wrong = [w.shape[0], w.shape[1] + 1, 3, 3]
         let dict = edited(src, drop: ["features.30.bias"], replace: ["features.2.weight": Tensor(zeros: wrong)],
                           add: ["features.99.weight": Tensor(zeros: [1]), "classifier.0.weight": Tensor(zeros: [2, 2])])
-        XCTAssertThrowsError(try VGG19.load(from: dict, source: "broken.pt")) { error in
+        XCTAssertThrowsError(try VGG.load(from: dict, source: "broken.pt")) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("broken.pt: 3 problems"), text)
             XCTAssertTrue(text.contains("missing key 'features.30.bias'"), text)
             XCTAssertTrue(text.contains("'features.2.weight': expected shape \(Shape.text([w.shape[0], w.shape[1], 3, 3])), found \(Shape.text(wrong))"), text)
             XCTAssertTrue(text.contains("unexpected key 'features.99.weight'"), text)
         }
-        XCTAssertThrowsError(try VGG19.load(from: StateDict(source: "x.pt"), source: "x.pt")) {
+        XCTAssertThrowsError(try VGG.load(from: StateDict(source: "x.pt"), source: "x.pt")) {
             XCTAssertTrue("\($0)".contains("conv1_1.weight"), "\($0)")
         }
     }

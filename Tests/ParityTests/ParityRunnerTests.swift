@@ -51,4 +51,6 @@ extension ParityRunnerTests {
     func testSampling() throws { try assertFolderPasses("sampling") }
     /// One CF-CLIP training step: losses, NCE intermediates and every mapper gradient, 5 variants.
     func testGrads() throws { try assertFolderPasses("grads") }
+    /// StyleCLIP and TediGAN latent optimisation: every Adam step's gradient, lr, latent, loss terms.
+    func testMethods() throws { try assertFolderPasses("methods") }
 }

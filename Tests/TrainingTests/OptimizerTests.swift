@@ -34,3 +34,20 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(p1[0].1, p2[0].1)
     }
 }
+
+extension OptimizerTests {
+    /// `get_lr` of StyleCLIP's and TediGAN's scripts, values printed by Python's own formula
+    /// (math.cos, floats): 0 at step 0, the linear ramp-up over 5%, flat, the cosine ramp-down
+    /// over the last 25%. A ramp computed in Float, or over (i + 1) / steps, misses these.
+    func testOptimisationLearningRateIsTheReferenceRamp() {
+        let s = OptimizationSettings(preset: .styleclip)
+        XCTAssertEqual(s.steps, 300)
+        let want: [(Int, Double)] = [(0, 0), (1, 0.006666666666666667), (7, 0.04666666666666667), (15, 0.1), (150, 0.1),
+                                     (226, 0.09995614150494292), (250, 0.07499999999999997), (299, 4.385849505708084e-05)]
+        for (i, lr) in want { XCTAssertEqual(s.learningRate(step: i), lr, accuracy: 1e-15, "step \(i)") }
+        var six = OptimizationSettings(preset: .tedigan)
+        XCTAssertEqual(six.steps, 200)
+        six.steps = 6
+        XCTAssertEqual([0, 1, 5].map { six.learningRate(step: $0) }, [0, 0.1, 0.07499999999999997].map { $0 }, "the fixtures' 6-step ramp")
+    }
+}

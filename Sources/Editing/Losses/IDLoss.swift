@@ -58,12 +58,14 @@ public struct IDLoss: Sendable {
         return loss / Float(dots.count)
     }
 
+    /// Summed in double and rounded once: the reference's vectorised float32 dot is that
+    /// accurate, so a face compared with itself scores exactly 1 (loss exactly 0) there and here.
     static func rowDots(_ a: Tensor, _ b: Tensor) -> [Float] {
         let d = a.shape[1], av = a.scalars, bv = b.scalars
         return (0..<a.shape[0]).map { i in
-            var acc: Float = 0
-            for k in 0..<d { acc += av[i * d + k] * bv[i * d + k] }
-            return acc
+            var acc: Double = 0
+            for k in 0..<d { acc += Double(av[i * d + k]) * Double(bv[i * d + k]) }
+            return Float(acc)
         }
     }
 }

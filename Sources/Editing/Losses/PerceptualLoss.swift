@@ -8,13 +8,13 @@ import Tensors
 /// - `style`: sum over the five layers of L1 between Gram matrices `F F^T / (C*H*W)`;
 /// - `perc`: MSE of r42.
 public struct PerceptualLoss: Sendable {
-    public let vgg: VGG19
+    public let vgg: VGG
     public var layerWeights: [Float] = [0, 0, 0, 0, 1]
     public var bgrMean = VGGPreprocess.caffeBGRMean
     public var scale: Float = 255
     public static let layers = ["relu1_2", "relu2_2", "relu3_2", "relu4_2", "relu5_2"]
 
-    public init(vgg: VGG19) { self.vgg = vgg }
+    public init(vgg: VGG) { self.vgg = vgg }
 
     public struct Values: Sendable { public var fm: Float; public var style: Float; public var perc: Float }
 

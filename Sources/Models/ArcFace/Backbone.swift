@@ -15,7 +15,7 @@ public struct Backbone: Sendable {
     public let linearBias: Tensor           // output_layer.3.bias [E]
     public let embeddingBN: BatchNormLayer  // output_layer.4 (BatchNorm1d)
     /// Floats per im2col tile (8 MB): small tiles stay in cache and are reused by the allocator
-    /// instead of being mapped afresh per conv (see VGG19.columnBudget).
+    /// instead of being mapped afresh per conv (see VGG.columnBudget).
     public var columnBudget = 1 << 21
 
     /// Loads `prefix` of a state dict (model_ir_se50.pth is a bare state dict: prefix "").

@@ -37,7 +37,10 @@ public enum CLIPPreprocess {
 
     /// StyleCLIP's global CLIP loss input: nearest upsampling x7 then AvgPool2d(size / 32), on the
     /// raw generator output (no shift, no mean/std: StyleCLIP issue #38).
-    public static func styleCLIP(_ x: Tensor) -> Tensor {
+    public static func styleCLIP(_ x: Tensor) -> Tensor { styleCLIP(Var(x)).value }
+
+    /// `styleCLIP` on `Var`s (differentiable with respect to the images).
+    public static func styleCLIP(_ x: Var) -> Var {
         Pool.nearestUpsampleThenAverage(x, factor: 7, kernel: max(1, x.shape[2] / 32))
     }
 

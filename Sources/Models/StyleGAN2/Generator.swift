@@ -70,6 +70,27 @@ public struct Generator: Sendable {
         return out
     }
 
+    /// The stored `latent_avg` as a W code [D] (some files hold [1, D] or [L, D]: the first row),
+    /// or nil when the file has none or too few values.
+    public var latentAvgW: Tensor? {
+        guard let avg = latentAvg, avg.count >= config.styleDim else { return nil }
+        return Tensor(shape: [config.styleDim], values: Array(avg.scalars.prefix(config.styleDim)))
+    }
+
+    /// `mean_latent(samples)`: the mean W [D] of `samples` codes z ~ numpy `RandomState(seed)`,
+    /// summed in double. The reference draws unseeded z; a seed makes the estimate repeatable.
+    public func meanLatent(samples n: Int = 4096, seed: UInt32 = 0) -> Tensor {
+        let d = config.styleDim
+        var random = RandomState(seed: seed)
+        let z = Tensor(shape: [n, d], values: (0..<(n * d)).map { _ in Float(random.gaussian()) })
+        let w = mapping(z).scalars
+        return Tensor(shape: [d], values: (0..<d).map { k in
+            var s: Double = 0
+            for i in 0..<n { s += Double(w[i * d + k]) }
+            return Float(s / Double(n))
+        })
+    }
+
     /// W [N, D] repeated to W+ [N, n_latent, D].
     public func broadcast(_ w: Tensor) -> Tensor {
         let (n, d, l) = (w.shape[0], config.styleDim, config.nLatent)

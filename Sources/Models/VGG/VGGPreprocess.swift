@@ -1,6 +1,6 @@
 import Tensors
 
-/// The two input conventions of VGG19 perceptual features, both from generator images in
+/// The three input conventions of VGG perceptual features, all from generator images in
 /// [-1, 1] RGB.
 public enum VGGPreprocess {
     public static let imagenetMean: [Float] = [0.485, 0.456, 0.406]
@@ -17,6 +17,15 @@ public enum VGGPreprocess {
     /// `(t - mean_bgr) * 255` (no std division).
     public static func caffe(_ x: Tensor, bgrMean: [Float] = caffeBGRMean, scale: Float = 255) -> Tensor {
         map(x, channelFrom: { 2 - $0 }) { v, c in ((v + 1) / 2 - bgrMean[c]) * scale }
+    }
+
+    /// Keras/Caffe means in B, G, R order, on the 0-255 scale (idinvert's `_MEAN_STATS`).
+    public static let kerasBGRMean: [Float] = [103.939, 116.779, 123.68]
+
+    /// idinvert / TediGAN `VGG16.forward`: `(x - (-1)) * 255 / 2`, RGB -> BGR, minus the BGR
+    /// means, in that order of float operations.
+    public static func keras(_ x: Tensor, bgrMean: [Float] = kerasBGRMean) -> Tensor {
+        map(x, channelFrom: { 2 - $0 }) { v, c in (v + 1) * 255 / 2 - bgrMean[c] }
     }
 
     /// out[n, c] = f(x[n, channelFrom(c)], c) over [N, 3, H, W].
@@ -50,6 +59,13 @@ extension VGGPreprocess {
     public static func caffe(_ x: Var, bgrMean: [Float] = caffeBGRMean, scale: Float = 255) -> Var {
         taped(caffe(x.value, bgrMean: bgrMean, scale: scale), x) { dy in
             x.accumulate(mapBackward(dy, channelFrom: { 2 - $0 }, slope: [Float](repeating: scale / 2, count: 3)))
+        }
+    }
+
+    /// Differentiable `keras`: d/dx = 255 / 2, with the BGR reordering undone.
+    public static func keras(_ x: Var, bgrMean: [Float] = kerasBGRMean) -> Var {
+        taped(keras(x.value, bgrMean: bgrMean), x) { dy in
+            x.accumulate(mapBackward(dy, channelFrom: { 2 - $0 }, slope: [Float](repeating: 127.5, count: 3)))
         }
     }
 

@@ -35,7 +35,7 @@ public enum DemoAssets {
         func path(_ name: String) -> String { written.append(dir + "/" + name); return dir + "/" + name }
 
         let gdict = generatorStateDict(seed: seed)
-        let avg = CodeSampler.meanW(try Generator.load(from: gdict, prefix: "", source: "demo generator"))
+        let avg = try Generator.load(from: gdict, prefix: "", source: "demo generator").meanLatent()
         var full = StateDict(source: "demo generator")
         for name in gdict.names { full.insert("g_ema." + name, gdict.stored(name)!) }
         full.insert("latent_avg", StoredTensor(avg))

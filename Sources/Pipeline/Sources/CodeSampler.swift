@@ -19,16 +19,14 @@ public struct CodeSampler {
         random = RandomState(seed: seed)
         switch center {
         case .latentAvg:
-            guard let avg = generator.latentAvg else {
-                throw PipelineError.input(file: source, what: "has no latent_avg to truncate toward; truncate toward the mean W instead (center: mean, or --center mean)")
+            guard let avg = generator.latentAvgW else {
+                throw PipelineError.input(file: source, what: generator.latentAvg == nil
+                    ? "has no latent_avg to truncate toward; truncate toward the mean W instead (center: mean, or --center mean)"
+                    : "latent_avg has \(generator.latentAvg!.count) values, style_dim is \(generator.config.styleDim)")
             }
-            // [D], or [1, D] / [L, D] in some files: the first row is the centre
-            guard avg.count >= generator.config.styleDim else {
-                throw PipelineError.input(file: source, what: "latent_avg has \(avg.count) values, style_dim is \(generator.config.styleDim)")
-            }
-            self.center = Tensor(shape: [generator.config.styleDim], values: Array(avg.scalars.prefix(generator.config.styleDim)))
+            self.center = avg
         case .mean:
-            self.center = Self.meanW(generator)
+            self.center = generator.meanLatent()
         }
     }
 
@@ -40,20 +38,6 @@ public struct CodeSampler {
         let z = Tensor(shape: [rows.count, d], values: (0..<(rows.count * d)).map { _ in Float(random.gaussian()) })
         position = rows.upperBound
         return generator.truncate(generator.mapping(z), psi: psi, center: center)
-    }
-
-    /// The mean W of 4096 codes from `RandomState(0)`, for generators without `latent_avg`
-    /// (what StyleGAN2's `mean_latent(4096)` estimates).
-    static func meanW(_ g: Generator) -> Tensor {
-        let d = g.config.styleDim, n = 4096
-        var random = RandomState(seed: 0)
-        let z = Tensor(shape: [n, d], values: (0..<(n * d)).map { _ in Float(random.gaussian()) })
-        let w = g.mapping(z).scalars
-        return Tensor(shape: [d], values: (0..<d).map { k in
-            var s: Double = 0
-            for i in 0..<n { s += Double(w[i * d + k]) }
-            return Float(s / Double(n))
-        })
     }
 }
 

@@ -13,7 +13,13 @@ public enum Pool {
     }
 
     /// StyleCLIP's `AvgPool2d(kernel)(Upsample(scale_factor: factor, mode: nearest)(x))`.
+    /// Separable, so the x`factor` image is never materialised (7168² at 1024²).
     public static func nearestUpsampleThenAverage(_ x: Tensor, factor: Int, kernel: Int) -> Tensor {
+        nearestUpsampleThenAverage(Var(x), factor: factor, kernel: kernel).value
+    }
+
+    /// `nearestUpsampleThenAverage` on `Var`s (differentiable with respect to `x`).
+    public static func nearestUpsampleThenAverage(_ x: Var, factor: Int, kernel: Int) -> Var {
         Resample.apply(x, rows: .nearestThenAverage(in: x.shape[2], factor: factor, kernel: kernel),
                        cols: .nearestThenAverage(in: x.shape[3], factor: factor, kernel: kernel))
     }

@@ -1,10 +1,10 @@
 import Checkpoints
 import Tensors
 
-/// VGG19 convolutional features for perceptual losses, loaded from either key layout
-/// (`VGGKeyLayout`); widths are read from the weights. Inputs are already preprocessed
-/// (see `VGGPreprocess`).
-public struct VGG19: Sendable {
+/// VGG16 / VGG19 convolutional features for perceptual losses, loaded from any key layout
+/// (`VGGKeyLayout`); depth and widths are read from the weights. Inputs are already
+/// preprocessed (see `VGGPreprocess`).
+public struct VGG: Sendable {
     public struct Conv: Sendable {
         public let layer: VGGConvLayer
         public let weight: Tensor   // [out, in, 3, 3]
@@ -12,39 +12,38 @@ public struct VGG19: Sendable {
     }
 
     public let layout: VGGKeyLayout
+    public let depth: VGGDepth
     public let convs: [Conv]
-    /// Floats per im2col tile. 8 MB tiles stay cache- and allocator-friendly: VGG19 to relu5_2
+    /// Floats per im2col tile. 8 MB tiles stay cache- and allocator-friendly: VGG to relu5_2
     /// at 256² ran in ~275 ms with them against ~420 ms with Conv2D's 64 MB default (2 threads).
     public var columnBudget = 1 << 21
 
     public var widths: [Int] { convs.map { $0.weight.shape[0] } }
 
-    /// Loads the 16 convs under `prefix`, recognising the layout from `features.0.weight` or
-    /// `conv1_1.weight`. A torchvision classifier (`classifier.*`) is ignored; any other extra,
-    /// missing or misshapen key is reported, all at once.
-    public static func load(from dict: StateDict, prefix: String = "", source: String) throws -> VGG19 {
+    /// Loads the convs under `prefix`, recognising the layout from `features.0.weight`,
+    /// `conv1_1.weight` or `layer0.weight`, and the depth from the fourth conv of block 3
+    /// (`features.16`, `conv3_4`, `layer16`: a conv in VGG19, a pool in VGG16). A torchvision
+    /// classifier (`classifier.*`) is ignored; any other extra, missing or misshapen key is
+    /// reported, all at once.
+    public static func load(from dict: StateDict, prefix: String = "", source: String) throws -> VGG {
         let r = WeightReader(dict, prefix: prefix, source: source)
-        let layout: VGGKeyLayout
-        if r.contains("features.0.weight") {
-            layout = .torchvision
-        } else if r.contains("conv1_1.weight") {
-            layout = .cfclip
-        } else {
+        guard let layout = [VGGKeyLayout.torchvision, .cfclip, .idinvert].first(where: { r.contains("\($0.key(VGGLayers.table[0])).weight") }) else {
             throw CheckpointError.mismatch(source: source, problems: [
-                "no VGG19 weights under prefix '\(prefix)': expected '\(prefix)features.0.weight' (torchvision) "
-                    + "or '\(prefix)conv1_1.weight' (CF-CLIP vgg19_conv.pth)"])
+                "no VGG weights under prefix '\(prefix)': expected '\(prefix)features.0.weight' (torchvision), "
+                    + "'\(prefix)conv1_1.weight' (CF-CLIP vgg19_conv.pth) or '\(prefix)layer0.weight' (idinvert/TediGAN vgg16.pth)"])
         }
+        let depth: VGGDepth = r.contains("\(layout.key(VGGLayers.table(.vgg19)[7])).weight") ? .vgg19 : .vgg16
         r.ignore { $0.hasPrefix("classifier.") }
         var convs: [Conv] = []
         var cin = 3
-        for l in VGG19Layers.table {
+        for l in VGGLayers.table(depth) {
             let key = layout.key(l)
             let out = r.shape("\(key).weight")?.first ?? -1
             convs.append(Conv(layer: l, weight: r.tensor("\(key).weight", [out, cin, 3, 3]), bias: r.tensor("\(key).bias", [out])))
             cin = max(out, 0)
         }
         try r.finish()
-        return VGG19(layout: layout, convs: convs)
+        return VGG(layout: layout, depth: depth, convs: convs)
     }
 
     /// The ReLU outputs named in `outputs` (`relu1_2`, ..., `relu5_2`, or CF-CLIP's `r12`, ...)
@@ -74,12 +73,13 @@ public struct VGG19: Sendable {
     /// The output names per conv index and the deepest conv to run (-1 for none).
     func plan(_ shape: [Int], _ outputs: [String]) throws -> (wanted: [Int: [String]], last: Int) {
         guard shape.count == 4, shape[1] == convs[0].weight.shape[1] else {
-            throw ModelError.invalidInput("VGG19 input must be [N, \(convs[0].weight.shape[1]), H, W], got \(Shape.text(shape))")
+            throw ModelError.invalidInput("\(depth.name) input must be [N, \(convs[0].weight.shape[1]), H, W], got \(Shape.text(shape))")
         }
         var wanted: [Int: [String]] = [:]
         for name in outputs {
-            guard let i = VGG19Layers.layer(named: name) else {
-                throw ModelError.invalidInput("VGG19 has no layer '\(name)' (names: relu1_1 ... relu5_4, r11 ... r54)")
+            guard let i = VGGLayers.layer(named: name, in: convs.map(\.layer)) else {
+                let last = convs.last!.layer
+                throw ModelError.invalidInput("\(depth.name) has no layer '\(name)' (names: relu1_1 ... relu\(last.block)_\(last.index), r11 ... r\(last.block)\(last.index))")
             }
             wanted[i, default: []].append(name)
         }

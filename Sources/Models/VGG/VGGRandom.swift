@@ -1,15 +1,16 @@
 import Checkpoints
 import Tensors
 
-extension VGG19 {
-    /// Seeded random weights for the 16 convs with the given widths (benchmarks, tests):
-    /// N(0, 2/fan_in) weights, 0.1 N(0,1) biases, under the key names of `layout`.
-    public static func randomStateDict(widths: [Int] = VGG19Layers.releasedWidths, layout: VGGKeyLayout = .torchvision,
+extension VGG {
+    /// Seeded random weights for the convs of `depth` with the given widths (benchmarks,
+    /// tests): N(0, 2/fan_in) weights, 0.1 N(0,1) biases, under the key names of `layout`.
+    public static func randomStateDict(depth: VGGDepth = .vgg19, widths: [Int]? = nil, layout: VGGKeyLayout = .torchvision,
                                        seed: UInt64) -> StateDict {
-        precondition(widths.count == VGG19Layers.table.count, "VGG19 has \(VGG19Layers.table.count) convs")
-        var dict = StateDict(source: "random VGG19 (seed \(seed))")
+        let table = VGGLayers.table(depth), widths = widths ?? VGGLayers.releasedWidths(depth)
+        precondition(widths.count == table.count, "\(depth.name) has \(table.count) convs")
+        var dict = StateDict(source: "random \(depth.name) (seed \(seed))")
         var cin = 3
-        for (i, l) in VGG19Layers.table.enumerated() {
+        for (i, l) in table.enumerated() {
             let shape = [widths[i], cin, 3, 3], fanIn = Float(cin * 9)
             let w = SeededNoise.gaussian(count: shape.reduce(1, *), seed: seed &+ UInt64(2 * i) &* 7919)
             let b = SeededNoise.gaussian(count: widths[i], seed: seed &+ UInt64(2 * i + 1) &* 7919)
