@@ -76,7 +76,7 @@ let package = Package(
 
         // cfclip-batch: YAML config, sources, stages on bounded queues, shards, resume, reports.
         .target(name: "Pipeline", dependencies: [
-            "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Editing", "StrictYAML", "CZlib",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Media", "Editing", "Training", "StrictYAML", "CZlib",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: parsers),
 

@@ -27,3 +27,16 @@ if [ ${#browser[@]} -gt 0 ]; then
   echo "installing (for the browser test): ${browser[*]}" >&2
   install "${browser[@]}" || echo "setup.sh: could not install ${browser[*]}; StudyBrowserTests will be skipped" >&2
 fi
+
+# The metrics-reading test runs the README's pandas and duckdb reads in a virtual environment
+# (.tools/venv: duckdb is not packaged by Debian). Optional: without it that test is skipped
+# and says why.
+if [ ! -x .tools/venv/bin/python ] || ! .tools/venv/bin/python -c "import pandas, duckdb" 2>/dev/null; then
+  mapfile -t venv < <(missing_of python3-venv)
+  if [ ${#venv[@]} -gt 0 ]; then install "${venv[@]}" || true; fi
+  if python3 -m venv .tools/venv >/dev/null 2>&1 && .tools/venv/bin/pip install -q pandas==2.2.3 duckdb==1.1.3 >/dev/null 2>&1; then
+    echo "setup.sh: .tools/venv has pandas and duckdb (for RowsReadTests)" >&2
+  else
+    echo "setup.sh: could not make .tools/venv with pandas and duckdb; RowsReadTests will be skipped" >&2
+  fi
+fi

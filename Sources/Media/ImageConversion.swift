@@ -2,7 +2,8 @@ import Tensors
 
 extension RGBImage {
     /// One image of an [N, 3, H, W] tensor in [-1, 1], as torchvision's
-    /// `save_image(normalize=True, range=(-1, 1))` writes it: clamp, (x+1)/2, uint8(v*255 + 0.5).
+    /// `save_image(normalize=True, range=(-1, 1))` writes it: clamp, (x+1)/2, uint8(v*255 + 0.5);
+    /// a NaN value becomes 0.
     public init(tensor x: Tensor, index: Int = 0) {
         precondition(x.rank == 4 && x.shape[1] == 3, "RGBImage(tensor:) needs [N, 3, H, W], got \(x.shape)")
         let (h, w) = (x.shape[2], x.shape[3]), plane = h * w
@@ -12,7 +13,8 @@ extension RGBImage {
             for c in 0..<3 {
                 for i in 0..<plane {
                     let v = (min(max(base[c * plane + i], -1), 1) + 1) / 2
-                    px[i * 3 + c] = UInt8(min(max(v * 255 + 0.5, 0), 255))
+                    // NaN (a diverged render) is written as 0, as torch's uint8 cast does, never a crash
+                    px[i * 3 + c] = v.isNaN ? 0 : UInt8(min(max(v * 255 + 0.5, 0), 255))
                 }
             }
         }

@@ -84,7 +84,7 @@ enum GradsParity {
             out["nce_l2_persp.part.loss_nce"] = scalar(p.loss)
         }
         out["directional.loss"] = scalar(DirectionalCLIPLoss()(sourceImage: src, editedImage: tgt, sourceText: srcText, targetText: tgtText))
-        let global = clip.encodeImage(CLIPPreprocess.styleCLIP(xHat))
+        let global = clip.encodeImage(CLIPPreprocess.styleCLIP(xHat, resolution: clip.visual.inputResolution))
         out["global.loss"] = scalar(GlobalCLIPLoss()(imageFeatures: global, textFeatures: tFeat, logitScale: clip.logitScale))
         try gradients(f, out: &out, clip: clip, mapper: mapper, g: g, w: w, tFeat: tFeat, x: x,
                       srcText: srcText, tgtText: tgtText, src: src)

@@ -60,14 +60,15 @@ public enum PipelineRunner {
 
         let models = try ModelSet.load(config, file: path)
         var checksums = models.checksums
-        let source: LatentSource
+        var source: LatentSource
         switch config.source {
         case let .hdf5(h):
             source = try HDF5LatentSource(config: h, styleDim: models.generator.config.styleDim, nLatent: models.generator.config.nLatent)
             checksums["latents"] = try FileChecksum.sha256(path: h.path)
         case let .sampled(s):
-            source = try SampledCodeSource(config: s, generator: models.generator, source: config.models.generator ?? config.edits[0].mapper)
+            source = try SampledCodeSource(config: s, generator: models.generator, source: config.models.generator ?? config.edits[0].mapper ?? path)
         }
+        if config.rows != .all { source = try SelectedRows(source, selection: config.rows, file: path) }
         let plan = ShardPlan(samples: source.count, samplesPerShard: config.output.samplesPerShard)
         let owned = (0..<plan.count).filter(options.partition.owns)
         try source.validate(owned.map(plan.rows))
@@ -133,11 +134,13 @@ public enum PipelineRunner {
         failure.onFailure { encoded.cancel() }
 
         let reader = ReadStage(source: source, plan: plan, shards: shards, batchSize: config.runtime.batchSize)
-        let edit = EditStage(edits: models.edits)
-        let render = RenderStage(generator: models.generator, noise: config.runtime.noise, noiseSeed: config.runtime.noiseSeed)
+        let edit = EditStage(edits: models.edits, noise: config.runtime.noise, noiseSeed: config.runtime.noiseSeed, progress: writer.progress)
+        let render = RenderStage(generator: models.generator, editGenerators: models.edits.map(\.generator),
+                                 noise: config.runtime.noise, noiseSeed: config.runtime.noiseSeed)
         let score = ScoreStage(metrics: config.scores.metrics, models: models)
-        let encode = EncodeStage(edits: config.edits, metrics: config.scores.metrics, imageFormat: config.output.imageFormat,
-                                 jpegQuality: config.output.jpegQuality)
+        let wantsCLIP = config.scores.metrics.contains(.clipSimilarity) || config.scores.metrics.contains(.directionalCLIP)
+        let encode = EncodeStage(edits: models.edits.map { EditRecord($0, checksums: models.checksums, judge: wantsCLIP ? models.judgeRole : nil) }, metrics: config.scores.metrics,
+                                 imageFormat: config.output.imageFormat, jpegQuality: config.output.jpegQuality)
         let box = Unchecked((reader, writer))
         let threads = [
             StageThread(name: "read") { box.value.0.run(into: read, failure: failure, clock: clock) },

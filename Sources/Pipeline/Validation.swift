@@ -23,7 +23,14 @@ extension PipelineRunner {
         lines.append("config: \(path) (config hash \(p.identity.configHash.prefix(12)))")
         lines.append("models: " + p.checksums.keys.sorted().map { "\($0) \(p.checksums[$0]!.prefix(12))" }.joined(separator: ", "))
         lines.append("input: \(p.source.count) samples in \(p.plan.count) shards; this part owns \(p.owned.count) shards, \(samples) samples")
-        lines.append("edits: " + c.edits.map { "\($0.name) ('\($0.text)', alpha \($0.alpha))" }.joined(separator: ", "))
+        lines.append("edits: " + p.models.edits.map { e in
+            let how = e.optimizer.map { "\($0.settings.preset.rawValue), \($0.settings.steps) steps" } ?? "alpha \(e.config.alpha)"
+            return "\(e.config.name) (\(e.method.rawValue), '\(e.config.text)', \(how)\(e.config.generator == nil ? "" : ", own generator"))"
+        }.joined(separator: ", "))
+        if samples > 0 {
+            let first = try p.source.read(0..<1)
+            lines += try CostEstimate.measure(models: p.models, metrics: c.scores.metrics, sample: first).lines(samples: samples)
+        }
 
         // output folder, read-only checks
         let layout = OutputLayout(root: c.output.dir)

@@ -101,7 +101,7 @@ public struct TrainingStep: Sendable {
                                                   sourceText: m.sourceText, targetText: m.targetText)
             parts.append(("loss_directional", clipTerm.value[flat: 0]))
         case .global:
-            clipTerm = GlobalCLIPLoss().loss(imageFeatures: m.clip.encodeImage(CLIPPreprocess.styleCLIP(xHat)), textFeatures: m.textEmbedding.reshaped([1, m.textEmbedding.count]),
+            clipTerm = GlobalCLIPLoss().loss(imageFeatures: m.clip.encodeImage(CLIPPreprocess.styleCLIP(xHat, resolution: res)), textFeatures: m.textEmbedding.reshaped([1, m.textEmbedding.count]),
                                              logitScale: m.clip.logitScale)
             parts.append(("loss_clip", clipTerm.value[flat: 0]))
         }

@@ -73,7 +73,7 @@ final class BadInputTests: XCTestCase {
         let wrong = tmp.url.appendingPathComponent("wrong.yaml").path
         try good.replacingOccurrences(of: "alpha: 1.5", with: "alpha: strong").write(toFile: wrong, atomically: true, encoding: .utf8)
         let e2 = try failure(wrong, output: out)
-        XCTAssertTrue(e2.contains("edits[0].alpha: expected a number, found 'strong'"), e2)
+        XCTAssertTrue(e2.contains("edits[0].alpha: expected a number or a list of numbers, found 'strong'"), e2)
         assertNothingWritten(out)
     }
 

@@ -48,7 +48,7 @@ final class ConfigTests: XCTestCase {
 
     func testWrongTypesNameThePathAndWhatWasExpected() {
         let e = error(minimal.replacingOccurrences(of: "mapper: m.pt}", with: "mapper: m.pt, alpha: lots}"))
-        XCTAssertTrue(e.contains("edits[0].alpha: expected a number, found 'lots'"), e)
+        XCTAssertTrue(e.contains("edits[0].alpha: expected a number or a list of numbers, found 'lots'"), e)
         let e2 = error(minimal.replacingOccurrences(of: "count: 3", with: "count: [1]"))
         XCTAssertTrue(e2.contains("source.sampled.count: expected a single value, found a list"), e2)
         let e3 = error(minimal + "\n  format: zip")

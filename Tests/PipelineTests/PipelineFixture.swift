@@ -18,6 +18,11 @@ struct PipelineFixture {
     var alpha = "1.5"
     var noise = "buffers"
     var editNames = ("styleclip", "cfclip")
+    /// Lines added under `models:` and under `source:` (two-space indented).
+    var extraModels = ""
+    var sourceExtra = ""
+    /// Lines added under `scores:`.
+    var scoresExtra = ""
 
     init(_ tmp: TemporaryDirectory) { self.tmp = tmp }
 
@@ -56,9 +61,11 @@ struct PipelineFixture {
           arcface:
             checkpoint: \(try Self.model("arcface"))
             stage_units: [2, 2, 2, 2]
+        \(extraModels)
         source:
           hdf5:
             path: \(h5)
+        \(sourceExtra)
         edits:
           - name: \(editNames.0)
             text: green lipstick
@@ -71,6 +78,7 @@ struct PipelineFixture {
         scores:
           metrics: [clip_similarity, directional_clip, identity, latent_l2]
           source_text: face
+        \(scoresExtra)
         output:
           dir: \(output)
           format: \(format)

@@ -37,11 +37,13 @@ public enum CLIPPreprocess {
 
     /// StyleCLIP's global CLIP loss input: nearest upsampling x7 then AvgPool2d(size / 32), on the
     /// raw generator output (no shift, no mean/std: StyleCLIP issue #38).
-    public static func styleCLIP(_ x: Tensor) -> Tensor { styleCLIP(Var(x)).value }
+    /// The reference pools with `size // 32` for a 224 CLIP; for another input resolution the
+    /// kernel is `size * 7 / resolution`, which is the same number at 224.
+    public static func styleCLIP(_ x: Tensor, resolution: Int = 224) -> Tensor { styleCLIP(Var(x), resolution: resolution).value }
 
     /// `styleCLIP` on `Var`s (differentiable with respect to the images).
-    public static func styleCLIP(_ x: Var) -> Var {
-        Pool.nearestUpsampleThenAverage(x, factor: 7, kernel: max(1, x.shape[2] / 32))
+    public static func styleCLIP(_ x: Var, resolution: Int = 224) -> Var {
+        Pool.nearestUpsampleThenAverage(x, factor: 7, kernel: max(1, x.shape[2] * 7 / resolution))
     }
 
     /// 8-bit RGB [N, H, W, 3] -> `(x/255 - mean) / std` as [N, 3, H, W] (images already at the

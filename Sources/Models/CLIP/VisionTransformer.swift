@@ -58,7 +58,11 @@ public struct VisionTransformer: Sendable {
     /// The image tower, the one definition behind inference and training: the weights are
     /// frozen; with a tape, gradients reach the images.
     public func callAsFunction(_ x: Var, hook: ((String, Tensor) -> Void)? = nil) -> Var {
-        let n = x.shape[0]
+        let n = x.shape[0], r = inputResolution
+        // a caller's bug, not bad input: the positional embedding would be read out of bounds
+        guard x.shape.count == 4, x.shape[1] == 3, x.shape[2] == r, x.shape[3] == r else {
+            fatalError("CLIP's image tower takes [N, 3, \(r), \(r)], got \(Shape.text(x.shape))")
+        }
         let patches = Conv2D(stride: patchSize, padding: 0).forward(x, frozenWeight: conv1)
         hook?("conv1", patches.value)
         let h0 = LayerNorm.forward(tokens(patches), weight: lnPre.weight, bias: lnPre.bias)

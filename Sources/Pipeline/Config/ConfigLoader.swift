@@ -33,9 +33,18 @@ extension PipelineConfig {
         for (i, e) in edits.enumerated() {
             if !seen.insert(e.name).inserted { throw fail("edits[\(i)].name", "duplicate edit name '\(e.name)'") }
         }
+        for (i, e) in edits.enumerated() where e.method == .optimize {
+            let w = e.optimization!.weights
+            if w.clip > 0 && models.clip == nil { throw fail("edits[\(i)].optimize.weights.clip", "the CLIP term needs models.clip (the guiding model)") }
+            if w.identity > 0 && models.arcface == nil { throw fail("edits[\(i)].optimize.weights.identity", "the identity term needs models.arcface") }
+            if w.perceptual > 0 && models.vgg == nil { throw fail("edits[\(i)].optimize.weights.perceptual", "the perceptual term needs models.vgg (TediGAN's vgg16.pth)") }
+        }
+        if models.generator == nil, let first = edits.first, first.mapper == nil {
+            throw fail("models.generator", "missing: the first edit (\(first.name)) has no mapper whose embedded decoder could render the sources")
+        }
         let m = scores.metrics
-        if (m.contains(.clipSimilarity) || m.contains(.directionalCLIP)) && models.clip == nil {
-            throw fail("scores.metrics", "CLIP scores need models.clip (checkpoint and vocabulary)")
+        if (m.contains(.clipSimilarity) || m.contains(.directionalCLIP)) && models.clip == nil && scores.clip == nil {
+            throw fail("scores.metrics", "CLIP scores need models.clip or scores.clip (checkpoint and vocabulary)")
         }
         if m.contains(.directionalCLIP) && (scores.sourceText ?? "").isEmpty {
             throw fail("scores.source_text", "directional_clip needs the text the source images show (e.g. 'face')")
@@ -55,8 +64,13 @@ extension PipelineConfig {
         c.models.clip?.checkpoint = abs(models.clip?.checkpoint ?? "")
         c.models.clip?.vocabulary = abs(models.clip?.vocabulary ?? "")
         c.models.arcface?.checkpoint = abs(models.arcface?.checkpoint ?? "")
+        c.models.vgg = c.models.vgg.map(abs)
+        if let j = c.scores.clip { c.scores.clip?.checkpoint = abs(j.checkpoint); c.scores.clip?.vocabulary = abs(j.vocabulary) }
         if case var .hdf5(h) = c.source { h.path = abs(h.path); c.source = .hdf5(h) }
-        for i in c.edits.indices { c.edits[i].mapper = abs(c.edits[i].mapper) }
+        for i in c.edits.indices {
+            c.edits[i].mapper = c.edits[i].mapper.map(abs)
+            c.edits[i].generator = c.edits[i].generator.map(abs)
+        }
         c.output.dir = abs(c.output.dir)
         c.regression?.golden = abs(regression?.golden ?? "")
         return c

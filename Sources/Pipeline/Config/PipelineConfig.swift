@@ -1,9 +1,12 @@
+import Training
+
 /// A pipeline file (YAML): which models, which latent codes, which edits, which scores, where
 /// the outputs go and how the run is scheduled. Decoding is strict (Config/StrictDecoding):
 /// an unknown key or a value of the wrong type is an error naming its path.
 public struct PipelineConfig: Sendable, Equatable {
     public var models: ModelsConfig
     public var source: SourceConfig
+    public var rows: RowSelection = .all
     public var edits: [EditConfig]
     public var scores: ScoresConfig
     public var output: OutputConfig
@@ -14,10 +17,13 @@ public struct PipelineConfig: Sendable, Equatable {
 public struct ModelsConfig: Sendable, Equatable {
     /// A rosinality generator (`.pt` with `g_ema`, or safetensors), or a CF-CLIP / StyleCLIP
     /// mapper checkpoint whose embedded `decoder` renders. Absent: the decoder embedded in the
-    /// first edit's mapper checkpoint.
+    /// first edit's mapper checkpoint. It renders the source images and every edit without a
+    /// `generator:` of its own.
     public var generator: String?
     public var clip: CLIPModelConfig?
     public var arcface: ArcFaceConfig?
+    /// VGG16 for TediGAN's perceptual term (idinvert/TediGAN `vgg16.pth`, or torchvision keys).
+    public var vgg: String?
 }
 
 public struct CLIPModelConfig: Sendable, Equatable {
@@ -41,6 +47,23 @@ public enum SourceConfig: Sendable, Equatable {
     case sampled(SampledSourceConfig)
 }
 
+/// Which samples of the source run: `source.rows` (indices and ranges) or the first
+/// `source.limit`. A sample keeps its index (its key, its noise) whichever rows run.
+public enum RowSelection: Sendable, Equatable {
+    case all
+    case first(Int)
+    case listed([Int])
+
+    /// The sample indices to run, in increasing order, out of `count`.
+    public func indices(count: Int) -> [Int] {
+        switch self {
+        case .all: return Array(0..<count)
+        case let .first(n): return Array(0..<min(n, count))
+        case let .listed(rows): return rows
+        }
+    }
+}
+
 public struct HDF5SourceConfig: Sendable, Equatable {
     public var path: String
     public var dataset = "latents"
@@ -62,12 +85,32 @@ public struct SampledSourceConfig: Sendable, Equatable {
 }
 
 public struct EditConfig: Sendable, Equatable {
-    /// Used in file names (`KEY.NAME.png`): letters, digits, `_` and `-`.
+    /// How an edit moves the source latent.
+    public enum Method: String, Sendable, CaseIterable {
+        /// w' = w + alpha * 0.1 * mapper(w, CLIP text embedding) (CF-CLIP).
+        case cfclipMapper = "cfclip-mapper"
+        /// w' = w + alpha * 0.1 * mapper(w) (StyleCLIP's latent mapper; NADA's second stage).
+        case styleclipMapper = "styleclip-mapper"
+        /// Per-image latent optimisation (`optimize:` settings; StyleCLIP or TediGAN preset).
+        case optimize
+        /// w' = w: the source latent itself, rendered by the edit's own `generator:` (an
+        /// adapted generator such as StyleGAN-NADA's).
+        case none
+    }
+
+    /// Used in file names (`KEY.NAME.png`): letters, digits, `_` and `-`, plus `@ALPHA` for the
+    /// edits an alpha list expands into.
     public var name: String
     public var text: String
-    public var mapper: String
-    /// w' = w + alpha * 0.1 * delta (1 reproduces the reference).
+    /// Absent: the mapper checkpoint's kind (`cfclip-mapper` or `styleclip-mapper`).
+    public var method: Method?
+    public var mapper: String?
+    /// Renders this edit (any rosinality-format generator); default: the base generator.
+    public var generator: String?
+    /// w' = w + alpha * 0.1 * delta (1 reproduces the reference); mapper methods only.
     public var alpha: Float = 1
+    /// Settings of `method: optimize`.
+    public var optimization: OptimizationSettings?
 }
 
 public enum Metric: String, Sendable, CaseIterable, Equatable {
@@ -83,6 +126,9 @@ public struct ScoresConfig: Sendable, Equatable {
     public var metrics: [Metric] = [.latentL2]
     /// The text the source images show ("face", "dog"), for directional CLIP.
     public var sourceText: String?
+    /// The CLIP model that scores (an independent judge); default: `models.clip`, the model
+    /// that also guides CF-CLIP's text embedding and the latent optimisations.
+    public var clip: CLIPModelConfig?
     /// The file listed the metrics (else they are the default above).
     var metricsGiven = false
 }

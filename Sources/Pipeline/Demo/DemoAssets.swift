@@ -4,12 +4,15 @@ import Media
 import Models
 import Tensors
 
-/// `cfclip demo-assets`: a self-contained model set for `pipelines/demo.yaml`, so a fresh
-/// clone runs the whole pipeline with nothing downloaded. Every model has seeded random
-/// weights in small sizes (a 64x64 generator with style_dim 64, two CF-CLIP mappers that
-/// embed it, a 2-layer CLIP with a byte-level vocabulary, a 4-unit IR-SE backbone), and the
-/// latents are sampled codes of that generator. The pictures are noise: real edits need
-/// the official checkpoints (pipelines/celeba_green_lipstick.yaml).
+/// `cfclip demo-assets`: a self-contained model set for `pipelines/demo.yaml` and
+/// `pipelines/demo_methods.yaml`, so a fresh clone runs the whole pipeline with nothing
+/// downloaded. Every model has seeded random weights in small sizes (a 64x64 generator with
+/// style_dim 64, two CF-CLIP mappers and a StyleCLIP mapper that embed it, a 2-layer CLIP with
+/// a byte-level vocabulary, a 4-unit IR-SE backbone, a narrow VGG16 in TediGAN's layout), and
+/// the latents are sampled codes of that generator. `generator_adapted` stands in for a
+/// StyleGAN-NADA generator: the demo generator with its synthesis weights perturbed by seeded
+/// noise. The pictures are noise: real edits need the official checkpoints
+/// (pipelines/celeba_green_lipstick.yaml, pipelines/celeba_methods.yaml).
 public enum DemoAssets {
     public static let generatorConfig = GeneratorConfig(size: 64, styleDim: 64, nMLP: 4, channels: [64, 64, 32, 32, 16])
     public static var clipConfig: CLIPConfig {
@@ -24,8 +27,12 @@ public enum DemoAssets {
                           .init(inChannel: 24, depth: 32, numUnits: 1), .init(inChannel: 32, depth: 48, numUnits: 1)],
         featureSize: 7, embeddingDim: 64)
 
-    /// The demo mappers: (file stem, seed).
+    /// The demo CF-CLIP mappers: (file stem, seed).
     public static let mappers = [("mapper_green_lipstick", UInt64(31)), ("mapper_tiger_stripes", UInt64(32))]
+    /// The demo StyleCLIP mapper: (file stem, seed).
+    public static let styleclipMapper = ("styleclip_mapper_green_lipstick", UInt64(33))
+    /// The demo VGG16's widths (released: 64 ... 512).
+    public static let vgg16Widths = [8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64]
 
     /// Writes the bundle into `dir`; returns the files written.
     @discardableResult
@@ -49,6 +56,20 @@ public enum DemoAssets {
             for name in gdict.names { t["decoder." + name] = gdict.tensors[name]! }
             try Safetensors.write(t, metadata: ["format": "CF-CLIP mapper (demo, seeded random weights)"], to: path(stem + ".safetensors"))
         }
+        var sm = styleclipMapperTensors(dim: generatorConfig.styleDim, seed: styleclipMapper.1)
+        for name in gdict.names { sm["decoder." + name] = gdict.tensors[name]! }
+        try Safetensors.write(sm, metadata: ["format": "StyleCLIP mapper (demo, seeded random weights)"], to: path(styleclipMapper.0 + ".safetensors"))
+        var adapted = gTensors
+        for (name, t) in adapted where name.hasPrefix("g_ema.") && !name.hasPrefix("g_ema.style.") && !name.hasPrefix("g_ema.noises.") && name.hasSuffix(".weight") {
+            let noise = SeededNoise.gaussian(count: t.count, seed: seed &+ 97 &+ UInt64(name.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xFFFF))
+            adapted[name] = Tensor(shape: t.shape, values: zip(t.scalars, noise).map { $0 * (1 + 0.1 * $1) })
+        }
+        try Safetensors.write(adapted, metadata: ["format": "rosinality generator (demo: the demo generator, synthesis weights perturbed, standing in for an adapted one)"],
+                              to: path("generator_adapted.safetensors"))
+        var vgg: [String: Tensor] = [:]
+        let vdict = VGG.randomStateDict(depth: .vgg16, widths: vgg16Widths, layout: .idinvert, seed: seed &+ 13)
+        for n in vdict.names { vgg[n] = vdict.tensors[n]! }
+        try Safetensors.write(vgg, metadata: ["format": "idinvert/TediGAN VGG16 (demo, seeded random weights)"], to: path("vgg16.safetensors"))
         var clip: [String: Tensor] = [:]
         let cdict = clipConfig.randomStateDict(seed: seed &+ 7)
         for n in cdict.names { clip[n] = cdict.tensors[n]! }
@@ -78,6 +99,12 @@ public enum DemoAssets {
             out.insert(name, StoredTensor(t))
         }
         return out
+    }
+
+    /// A StyleCLIP levels mapper's `mapper.*` tensors: the CF-CLIP mapper's without the fusion
+    /// layer and the text mapper.
+    public static func styleclipMapperTensors(dim d: Int, seed: UInt64) -> [String: Tensor] {
+        cfclipMapperTensors(dim: d, nLatent: 0, seed: seed).filter { !$0.key.hasPrefix("mapper.fc.") }
     }
 
     /// A CF-CLIP mapper's `mapper.*` and `text_mapper.*` tensors (flat keys, as the project's

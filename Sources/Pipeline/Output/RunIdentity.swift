@@ -1,4 +1,5 @@
 import Checkpoints
+import Training
 
 /// What a run's outputs depend on, as canonical JSON (sorted keys): the models and latent
 /// file by SHA-256 (not by path, so parts run on machines with other mount points agree),
@@ -28,24 +29,49 @@ public struct RunIdentity: Sendable {
             ("clip_heads", .array([optInt(c.models.clip?.visionHeads), optInt(c.models.clip?.textHeads)])),
             ("generator", opt(checksums["generator"] ?? c.edits.first.flatMap { checksums["mapper:\($0.name)"] })),
             ("vocabulary", opt(checksums["vocabulary"])),
-        ])
+        ] + (checksums["vgg"].map { [("vgg", JSONValue.string($0))] } ?? [])
+          + (checksums["judge_clip"].map { [("judge_clip", JSONValue.string($0)),
+                                            ("judge_clip_heads", .array([optInt(c.scores.clip?.visionHeads), optInt(c.scores.clip?.textHeads)])),
+                                            ("judge_vocabulary", opt(checksums["judge_vocabulary"]))] } ?? []))
+        // keys added since version 1 appear only when used, so earlier runs keep their hash
         let edits: JSONValue = .array(c.edits.map { e in
-            .object([("alpha", JSONNumber.of(e.alpha)), ("mapper", opt(checksums["mapper:\(e.name)"])), ("name", .string(e.name)),
-                     ("text", .string(e.text))])
+            var fields: [(String, JSONValue)] = [("alpha", JSONNumber.of(e.alpha)), ("mapper", opt(e.mapper.flatMap { _ in checksums["mapper:\(e.name)"] })),
+                                                 ("name", .string(e.name)), ("text", .string(e.text))]
+            if let m = e.method { fields.append(("method", .string(m.rawValue))) }
+            if e.generator != nil { fields.append(("generator", opt(checksums["generator:\(e.name)"]))) }
+            if let o = e.optimization { fields.append(("optimize", Self.json(o))) }
+            return .object(fields.sorted { $0.0 < $1.0 })
         })
         let output: JSONValue = .object([
             ("format", .string(c.output.format.rawValue)), ("image_format", .string(c.output.imageFormat.rawValue)),
             ("jpeg_quality", c.output.imageFormat == .jpeg ? .int(Int64(c.output.jpegQuality)) : .null),
             ("samples_per_shard", .int(Int64(c.output.samplesPerShard))),
         ])
+        var sourceFields: [(String, JSONValue)] = [("source", source)]
+        switch c.rows {
+        case .all: break
+        case let .first(n): sourceFields.append(("source_limit", .int(Int64(n))))
+        case let .listed(rows): sourceFields.append(("source_rows", .array(rows.map { .int(Int64($0)) })))
+        }
         canonical = .object([
             ("edits", edits), ("models", models),
             ("noise", .object([("mode", .string(c.runtime.noise.rawValue)),
                                ("seed", c.runtime.noise == .seeded ? .int(Int64(bitPattern: c.runtime.noiseSeed)) : .null)])),
             ("output", output),
             ("scores", .object([("metrics", .array(c.scores.metrics.map { .string($0.rawValue) })), ("source_text", opt(c.scores.sourceText))])),
-            ("source", source), ("version", .int(1)),
-        ])
+        ] + sourceFields + [("version", .int(1))])
         configHash = FileChecksum.sha256(Array(canonical.serialized(sortedKeys: true).utf8))
+    }
+
+    /// Every setting of a latent optimisation (they all change the images).
+    static func json(_ o: OptimizationSettings) -> JSONValue {
+        let w = o.weights
+        return .object([
+            ("lr", .double(o.lr)), ("preset", .string(o.preset.rawValue)), ("ramp_down", .double(o.rampDown)), ("ramp_up", .double(o.rampUp)),
+            ("start", .string(o.start.rawValue)), ("start_seed", .int(Int64(o.startSeed))), ("steps", .int(Int64(o.steps))),
+            ("weights", .object([("clip", JSONNumber.of(w.clip)), ("identity", JSONNumber.of(w.identity)),
+                                 ("latent_l2_sum", JSONNumber.of(w.latentL2Sum)), ("latent_mse", JSONNumber.of(w.latentMSE)),
+                                 ("perceptual", JSONNumber.of(w.perceptual)), ("pixel_mse", JSONNumber.of(w.pixelMSE))])),
+        ])
     }
 }

@@ -2,15 +2,20 @@ import Checkpoints
 import Foundation
 
 /// What the report compares, read back from a finished output folder: every edit with its text,
-/// alpha and mapper, and every sample's scores per edit (from `metrics/`).
+/// alpha, method and mapper, and every sample's scores per edit (from `metrics/`).
 struct ReportData {
     struct Edit {
         var name: String
         var text: String
         var alpha: Double
         var mapper: String
-        /// "green lipstick · cfclip (alpha 1, green_lipstick.pt)", for headings.
-        var heading: String { "\(text) · \(name) (alpha \(ReportData.number(alpha)), \(mapper))" }
+        /// From the rows: "cfclip-mapper", "optimize (tedigan, 200 steps)", ...; "mapper" for
+        /// runs written before rows named their method.
+        var method = "mapper"
+        /// Its CLIP scores were made by the CLIP model that guided it.
+        var judgedByGuide = false
+        /// "green lipstick · cfclip (cfclip-mapper, alpha 1)", for headings.
+        var heading: String { "\(text) · \(name) (\(method), alpha \(ReportData.number(alpha)))" }
     }
 
     var edits: [Edit]
@@ -21,7 +26,7 @@ struct ReportData {
     var keys: [String]
 
     static func load(layout: OutputLayout, manifest: Manifest) throws -> ReportData {
-        let edits: [Edit] = (manifest.config["edits"]?.arrayValue ?? []).compactMap { e in
+        var edits: [Edit] = (manifest.config["edits"]?.arrayValue ?? []).compactMap { e in
             guard let name = e["name"]?.stringValue else { return nil }
             // the canonical config names a mapper by its SHA-256
             let mapper = e["mapper"]?.stringValue.map { $0.count == 64 && $0.allSatisfy(\.isHexDigit) ? "mapper \($0.prefix(12))" : URL(fileURLWithPath: $0).lastPathComponent } ?? "no mapper"
@@ -38,6 +43,13 @@ struct ReportData {
                     throw PipelineError.input(file: path, what: "not a metrics line: \(printable(String(line), limit: 80))")
                 }
                 if scores[key] == nil { keys.append(key) }
+                if let i = edits.firstIndex(where: { $0.name == edit }) {
+                    if let m = j["method"]?.stringValue {
+                        let preset = j["preset"]?.stringValue, steps = j["steps"]?.intValue
+                        edits[i].method = preset.map { "\(m) (\($0)\(steps.map { ", \($0) steps" } ?? ""))" } ?? m
+                    }
+                    if case .bool(true)? = j["clip_judge_guided"] { edits[i].judgedByGuide = true }
+                }
                 for m in manifest.metricNames { if let v = j[m]?.doubleValue { scores[key, default: [:]][edit, default: [:]][m] = v } }
             }
         }

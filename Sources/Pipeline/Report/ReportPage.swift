@@ -46,26 +46,33 @@ public enum ReportPage {
     td,th{padding:3px 8px;border:1px solid #ccc;text-align:left;vertical-align:top}th{background:#f1f3f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
     img{display:block;width:128px;image-rendering:pixelated}figure{margin:0}figcaption{font-size:11px;color:#444;max-width:128px}
     .h{display:inline-block;margin:4px 12px 4px 0;vertical-align:top}.better{color:#17733a}.worse{color:#a33}nav{margin:8px 0 16px}
-    code{font-size:90%}th.sort{cursor:pointer}th.sort:after{content:" ⇅";color:#999}.scroll{max-height:520px;overflow:auto;display:inline-block}</style></head><body>
+    code{font-size:90%}.guide{color:#a35a00}th.sort{cursor:pointer}th.sort:after{content:" ⇅";color:#999}.scroll{max-height:520px;overflow:auto;display:inline-block}</style></head><body>
 
     """
 
     // MARK: sections
 
     static func summaryTable(_ d: ReportData) -> String {
-        var s = "<h2 id=\"summary\">Summary</h2>\n<p>Mean over samples with its 95% bootstrap interval (2,000 seeded resamples).</p>\n<table><tr><th>text</th><th>edit</th><th>alpha</th><th>mapper</th>"
+        var s = "<h2 id=\"summary\">Summary</h2>\n<p>Mean over samples with its 95% bootstrap interval (2,000 seeded resamples).</p>\n<table><tr><th>text</th><th>edit</th><th>method</th><th>alpha</th><th>mapper</th>"
         s += d.metrics.map { "<th>\(HTML.escape($0))\(ReportData.higherIsBetter($0) ? " ↑" : " ↓")</th>" }.joined() + "</tr>\n"
         for e in d.edits {
-            s += "<tr><td>\(HTML.escape(e.text))</td><td><b>\(HTML.escape(e.name))</b></td><td class=\"n\">\(ReportData.number(e.alpha))</td><td>\(HTML.escape(e.mapper))</td>"
+            s += "<tr><td>\(HTML.escape(e.text))</td><td><b>\(HTML.escape(e.name))</b></td><td>\(HTML.escape(e.method))</td>"
+                + "<td class=\"n\">\(ReportData.number(e.alpha))</td><td>\(HTML.escape(e.mapper))</td>"
             for m in d.metrics {
                 let v = d.values(e.name, m)
                 if v.isEmpty { s += "<td>–</td>"; continue }
                 let (mean, lo, hi) = ReportData.meanInterval(v)
-                s += "<td class=\"n\">\(ReportData.number(mean)) <small>[\(ReportData.number(lo)), \(ReportData.number(hi))]</small></td>"
+                let flag = e.judgedByGuide && m.contains("clip") ? " <span class=\"guide\" title=\"scored by the CLIP model that guided this edit\">†</span>" : ""
+                s += "<td class=\"n\">\(ReportData.number(mean)) <small>[\(ReportData.number(lo)), \(ReportData.number(hi))]</small>\(flag)</td>"
             }
             s += "</tr>\n"
         }
-        return s + "</table>\n"
+        s += "</table>\n"
+        if d.edits.contains(where: \.judgedByGuide) {
+            s += "<p class=\"guide\">† scored by the CLIP model that guided the edit (its text embedding or its optimisation): "
+                + "such a score flatters the method. Name an independent judge with <code>scores.clip</code>.</p>\n"
+        }
+        return s
     }
 
     /// For each pair of edits of one text: mean of (A - B) over the samples both scored, its
@@ -106,7 +113,7 @@ public enum ReportPage {
         guard !keys.isEmpty else { return s + "<p>No finished shards yet.</p>\n" }
         for g in d.textGroups {
             s += "<h3>\(HTML.escape(g.text))</h3>\n<table><tr><th>sample</th><th>source</th>"
-                + g.edits.map { "<th>\(HTML.escape($0.name))<br><small>alpha \(ReportData.number($0.alpha)), \(HTML.escape($0.mapper))</small></th>" }.joined() + "</tr>\n"
+                + g.edits.map { "<th>\(HTML.escape($0.name))<br><small>\(HTML.escape($0.method)), alpha \(ReportData.number($0.alpha))</small></th>" }.joined() + "</tr>\n"
             for k in keys {
                 s += "<tr><td><code>\(k)</code></td><td>\(try images.figure(k, "src", caption: ""))</td>"
                 for e in g.edits {
@@ -182,7 +189,7 @@ public enum ReportPage {
         for d in drifts.prefix(50) {
             let key = d["key"]?.stringValue ?? "", item = d["item"]?.stringValue ?? ""
             s += "<tr><td><code>\(HTML.escape(key))</code></td><td>\(HTML.escape(item))</td><td>\(HTML.escape(d["what"]?.stringValue ?? ""))</td>"
-            let field = item.split(separator: ".").first.map(String.init) ?? item
+            let field = item.contains(".") ? String(item[..<item.lastIndex(of: ".")!]) : item   // "lipstick@0.5.png" -> "lipstick@0.5"
             if item.hasSuffix(".png") || item.hasSuffix(".jpg"), let golden, let a = try? golden.image(key, field), let b = try? images.image(key, field) {
                 s += "<td>\(try ReportImages.figure(a))</td><td>\(try ReportImages.figure(b))</td><td>\(try ReportImages.figure(ReportImages.difference(a, b)))</td>"
             } else { s += "<td></td><td></td><td></td>" }

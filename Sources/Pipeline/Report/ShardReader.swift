@@ -13,6 +13,8 @@ struct ShardReader {
         let size: Int
         var key: String { String(name.prefix { $0 != "." }) }
         var field: String { String(name.drop { $0 != "." }.dropFirst()) }
+        /// The field without its file extension: "src", "lipstick", "lipstick@0.5", "json".
+        var item: String { field.contains(".") ? String(field[..<field.lastIndex(of: ".")!]) : field }
     }
 
     let layout: OutputLayout

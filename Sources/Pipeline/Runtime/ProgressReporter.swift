@@ -8,7 +8,7 @@ import Glibc
 /// On a terminal one line is redrawn at most once a second; otherwise (logs, Slurm output)
 /// a plain line is printed at most every 10 seconds, plus a last one at the end.
 public final class ProgressReporter: Sendable {
-    struct State { var done = 0; var lastPrint = 0.0; var printedFinal = false }
+    struct State { var done = 0; var lastPrint = 0.0; var printedFinal = false; var detail: String? }
     let total: Int
     let skipped: Int
     let clock: StageClock
@@ -26,11 +26,25 @@ public final class ProgressReporter: Sendable {
         let now = StageClock.now()
         let line: String? = state.withLock { s in
             s.done += n
+            s.detail = nil
             let interval = interactive ? 1.0 : 10.0
             guard enabled, now - s.lastPrint >= interval || s.done + skipped == total else { return nil }
             s.lastPrint = now
             s.printedFinal = s.done + skipped == total
             return text(done: s.done, now: now)
+        }
+        if let line { emit(line, final: false) }
+    }
+
+    /// Work within a sample that takes long (a latent optimisation's steps), shown after the
+    /// counts until the next sample is done: "edit tedigan of 000000017: step 57/200".
+    func detail(_ text: String) {
+        let now = StageClock.now()
+        let line: String? = state.withLock { s in
+            s.detail = text
+            guard enabled, now - s.lastPrint >= (interactive ? 1.0 : 10.0) else { return nil }
+            s.lastPrint = now
+            return self.text(done: s.done, now: now, detail: text)
         }
         if let line { emit(line, final: false) }
     }
@@ -46,7 +60,7 @@ public final class ProgressReporter: Sendable {
         emit(text(done: done, now: StageClock.now()), final: true)
     }
 
-    func text(done: Int, now: Double) -> String {
+    func text(done: Int, now: Double, detail: String? = nil) -> String {
         if done == 0 && skipped == total { return "cfclip-batch: all \(total) samples were already done" }
         let elapsed = max(now - start, 1e-6)
         let rate = Double(done) / elapsed * 60
@@ -57,6 +71,7 @@ public final class ProgressReporter: Sendable {
         if left > 0 && done > 0 { parts.append("ETA " + Self.duration(Double(left) / (Double(done) / elapsed))) }
         else { parts.append("elapsed " + Self.duration(elapsed)) }
         if let b = clock.busiest { parts.append("busiest stage: \(b)") }
+        if let detail { parts.append(detail) }
         return "cfclip-batch: " + parts.joined(separator: ", ")
     }
 

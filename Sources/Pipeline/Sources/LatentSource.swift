@@ -1,7 +1,8 @@
 import Tensors
 
-/// Where the latent codes come from. Row `i` is sample `i`: its key, and so every output
-/// file name, is the row index, whatever the batching or partition.
+/// Where the latent codes come from. Row `i` is sample `sampleIndex(i)` (`i` itself unless a
+/// selection of rows runs): its key, and so every output file name, is that index, whatever
+/// the batching or partition.
 public protocol LatentSource: AnyObject {
     /// Samples in the input.
     var count: Int { get }
@@ -11,6 +12,12 @@ public protocol LatentSource: AnyObject {
     func read(_ rows: Range<Int>) throws -> Tensor
     /// Checks `rows` before anything is written (e.g. for NaN), reading them once.
     func validate(_ rows: [Range<Int>]) throws
+    /// The sample index of row `row`.
+    func sampleIndex(_ row: Int) -> Int
+}
+
+extension LatentSource {
+    public func sampleIndex(_ row: Int) -> Int { row }
 }
 
 /// The rows of a source read in storage-aligned slabs of at least `minimum` rows within

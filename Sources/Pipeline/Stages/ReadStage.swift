@@ -25,8 +25,8 @@ struct ReadStage {
                 var a = slab.lowerBound
                 while a < slab.upperBound {
                     let b = min(a + batchSize, slab.upperBound)
-                    var batch = SampleBatch(shard: shard, rows: a..<b, lastOfShard: b == rows.upperBound, shardStarted: started,
-                                            latents: codes.slice((a - slab.lowerBound)..<(b - slab.lowerBound)))
+                    var batch = SampleBatch(shard: shard, rows: a..<b, indices: (a..<b).map(source.sampleIndex), lastOfShard: b == rows.upperBound,
+                                            shardStarted: started, latents: codes.slice((a - slab.lowerBound)..<(b - slab.lowerBound)))
                     batch.timings["read"] = seconds * Double(b - a) / Double(slab.count)
                     if !output.push(batch) { return }
                     a = b

@@ -6,25 +6,31 @@ import Tensors
 /// batch or worker), so an image depends only on its sample.
 struct RenderStage {
     let generator: Generator
+    /// Per edit, the generator that renders it (the base one unless the edit names its own).
+    let editGenerators: [Generator]
     let noise: RuntimeConfig.Noise
     let noiseSeed: UInt64
 
     func callAsFunction(_ batch: SampleBatch) throws -> SampleBatch {
         let t0 = StageClock.now()
         var b = batch
-        b.sourceImages = try render(b.latents, rows: b.rows)
-        b.editImages = try b.edited.map { try render($0, rows: b.rows) }
+        b.sourceImages = try render(b.latents, indices: b.indices, with: generator)
+        b.editImages = try b.edited.enumerated().map { try render($1, indices: b.indices, with: editGenerators[$0]) }
         b.charge("render", since: t0)
         return b
     }
 
-    func render(_ w: Tensor, rows: Range<Int>) throws -> Tensor {
-        var i = rows.lowerBound
+    func render(_ w: Tensor, indices: [Int], with g: Generator) throws -> Tensor {
+        var i = 0
         return try perSample(w) { one in
             defer { i += 1 }
-            let mode: NoiseMode = noise == .buffers ? .buffers : .seeded([Self.sampleSeed(noiseSeed, index: i)])
-            return try generator.synthesize(one, noise: mode)
+            return try g.synthesize(one, noise: Self.noise(noise, seed: noiseSeed, index: indices[i]))
         }
+    }
+
+    /// The noise of sample `index`: the stored buffers, or fresh noise from its own seed.
+    static func noise(_ mode: RuntimeConfig.Noise, seed: UInt64, index: Int) -> NoiseMode {
+        mode == .buffers ? .buffers : .seeded([sampleSeed(seed, index: index)])
     }
 
     /// SplitMix64 of (seed, index): independent streams per sample.

@@ -5,8 +5,11 @@ import Tensors
 /// global row, so a batch's size only changes how work is grouped, never what is written.
 struct SampleBatch: @unchecked Sendable {
     let shard: Int
-    /// Global rows = sample indices.
+    /// Rows of the run (positions in the source, shards are cut from them).
     let rows: Range<Int>
+    /// The sample index of each row (its key, its noise seed): the row itself unless
+    /// `source.rows` selects samples.
+    let indices: [Int]
     /// The shard is complete after this batch.
     let lastOfShard: Bool
     /// When the reader started on this batch's shard (for the shard's wall time).
@@ -16,6 +19,8 @@ struct SampleBatch: @unchecked Sendable {
 
     var latents: Tensor                 // W+ [n, L, D]
     var edited: [Tensor] = []           // per edit, W+ [n, L, D]
+    /// Per edit and sample, the loss of every optimisation step (empty for other methods).
+    var losses: [[[Float]]] = []
     var sourceImages: Tensor? = nil     // [n, 3, H, W] in [-1, 1]
     var editImages: [Tensor] = []       // per edit
     /// scores[edit][sample][metric name]

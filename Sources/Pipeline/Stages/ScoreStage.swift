@@ -19,7 +19,7 @@ struct ScoreStage {
             var table = [[String: Float]](repeating: [:], count: n)
             func put(_ m: Metric, _ values: [Float]) { for i in 0..<n { table[i][m.rawValue] = values[i] } }
             let edit = models.edits[e]
-            if wantsCLIP, let encoder = models.clipImages, let text = edit.textEmbedding {
+            if wantsCLIP, let encoder = models.clipImages, let text = edit.scoreText {
                 let f = perSample(b.editImages[e], encoder.features)
                 if metrics.contains(.clipSimilarity) {
                     put(.clipSimilarity, CLIPSimilarity(textFeature: text).scores(imageFeatures: f))

@@ -88,7 +88,7 @@ public struct StudyInputs: Sendable {
                 guard let index = Int(sample.key) else { continue }
                 for m in sample.members {
                     let ref = ImageRef(path: m.path, offset: m.offset, size: m.size)
-                    let field = m.field, base = field.split(separator: ".").first.map(String.init) ?? field
+                    let field = m.field, base = m.item
                     guard field.hasSuffix(".png") || field.hasSuffix(".jpg") else { continue }
                     if base == "src" {
                         if sources[index] == nil { sources[index] = (ref, root) }

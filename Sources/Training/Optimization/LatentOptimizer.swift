@@ -128,7 +128,7 @@ public struct LatentOptimizer: Sendable {
     func term(_ name: String, image: Var, w: Var, source: Tensor, x0: Tensor, features0: Tensor?) throws -> Var {
         switch name {
         case "clip":
-            let features = models.clip.encodeImage(CLIPPreprocess.styleCLIP(image))
+            let features = models.clip.encodeImage(CLIPPreprocess.styleCLIP(image, resolution: models.clip.visual.inputResolution))
             return GlobalCLIPLoss().loss(imageFeatures: features, textFeatures: models.textFeatures, logitScale: models.clip.logitScale)
         case "latent_l2_sum":
             return Diff.affine(Diff.meanSquaredError(w, Var(source)), scale: Float(source.count))
