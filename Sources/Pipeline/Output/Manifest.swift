@@ -42,6 +42,13 @@ public struct Manifest: Sendable {
               let samples = j["samples"]?.intValue, let per = j["samples_per_shard"]?.intValue, per > 0 else {
             throw PipelineError.input(file: path, what: "not a cfclip-batch manifest (needs config_hash, config, samples, samples_per_shard)")
         }
+        // edit names become file names (KEY.NAME.png): a copied or edited manifest must not
+        // name a path ("../x") or a member another edit owns
+        for e in config["edits"]?.arrayValue ?? [] {
+            if let name = e["name"]?.stringValue, !EditConfig.isValidName(name) {
+                throw PipelineError.input(file: path, what: "edit name \(printable(name, limit: 70)) is not a valid edit name (letters, digits, '_', '-', and '@ALPHA' from an alpha list)")
+            }
+        }
         var sums: [String: String] = [:]
         if case let .object(m)? = j["models"] { for (k, v) in m { sums[k] = v.stringValue } }
         return Manifest(configHash: hash, config: config, checksums: sums, plan: ShardPlan(samples: samples, samplesPerShard: per),
