@@ -30,6 +30,7 @@ public enum ParityRunner {
         case "sampling": results = SamplingParity.run(folder)
         case "grads": results = GradsParity.run(folder)
         case "methods": results = MethodsParity.run(folder)
+        case "nada": results = NadaParity.run(folder)
         case "": throw ParityError.unknownModel(dir)
         default:
             results = folder.outputs.map {

@@ -57,17 +57,18 @@ public struct ModelSet: Sendable {
         // Mappers first: without models.generator the first one's decoder renders.
         var mappers: [MapperCheckpoint?] = []
         var methods: [EditConfig.Method] = []
-        var mapperByPath: [String: (MapperCheckpoint, String)] = [:]   // an alpha sweep reads its file once
+        /// Each file is read and hashed once: a later role naming the same path (an alpha sweep's
+        /// edits, edits sharing a generator) shares the model and its SHA-256.
+        func once<T>(_ cache: inout [String: (T, String)], _ role: String, _ path: String, _ load: (String) throws -> T) throws -> T {
+            if let (known, sum) = cache[path] { sums[role] = sum; return known }
+            let model = try wrap(path) { try load(try checked(role, path)) }
+            cache[path] = (model, sums[role]!)
+            return model
+        }
+        var mapperByPath: [String: (MapperCheckpoint, String)] = [:]
         for (i, e) in config.edits.enumerated() {
             guard let path = e.mapper else { mappers.append(nil); methods.append(e.method!); continue }
-            let m: MapperCheckpoint
-            if let (known, sum) = mapperByPath[path] {
-                m = known
-                sums["mapper:\(e.name)"] = sum
-            } else {
-                m = try wrap(path) { try MapperCheckpoint.load(path: try checked("mapper:\(e.name)", path)) }
-                mapperByPath[path] = (m, sums["mapper:\(e.name)"]!)
-            }
+            let m = try once(&mapperByPath, "mapper:\(e.name)", path) { try MapperCheckpoint.load(path: $0) }
             let kind: EditConfig.Method = m.kind == .cfclip ? .cfclipMapper : .styleclipMapper
             if let said = e.method, said != kind {
                 throw fail("edits[\(i)].method", "is \(said.rawValue), but \(path) is a \(kind.rawValue) checkpoint")
@@ -90,14 +91,7 @@ public struct ModelSet: Sendable {
         var renderers: [Generator] = []
         for (i, e) in config.edits.enumerated() {
             guard let path = e.generator else { renderers.append(generator); continue }
-            let g: Generator
-            if let (known, sum) = byPath[path] {
-                g = known
-                sums["generator:\(e.name)"] = sum
-            } else {
-                g = try wrap(path) { try Generator.load(path: try checked("generator:\(e.name)", path)) }
-                byPath[path] = (g, sums["generator:\(e.name)"]!)
-            }
+            let g = try once(&byPath, "generator:\(e.name)", path) { try Generator.load(path: $0) }
             guard g.config.nLatent == generator.config.nLatent && g.config.styleDim == generator.config.styleDim else {
                 throw fail("edits[\(i)].generator", "\(path) takes W+ codes [\(g.config.nLatent), \(g.config.styleDim)], the base generator "
                     + "[\(generator.config.nLatent), \(generator.config.styleDim)]: both must render the same latents")

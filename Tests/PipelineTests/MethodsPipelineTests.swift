@@ -102,6 +102,7 @@ final class MethodsPipelineTests: XCTestCase {
                 XCTAssertEqual(r["preset"] as? String, preset, edit)
                 XCTAssertEqual(r["steps"] as? Int, steps, edit)
                 XCTAssertEqual(r["text"] as? String, "green lipstick")
+                XCTAssertEqual(r["start_seed"] as? Int, edit == "tedigan" ? 4 : nil, "the seed of start: mean")
                 let m = r["models"] as! [String: String]
                 XCTAssertEqual(m.keys.sorted(), models, edit)
                 XCTAssertTrue(m.values.allSatisfy { $0.count == 12 && $0.allSatisfy(\.isHexDigit) }, "\(m)")

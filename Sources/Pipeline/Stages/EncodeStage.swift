@@ -20,6 +20,7 @@ struct EditRecord: Sendable {
         fields = [("method", .string(e.method.rawValue)), ("models", .object(models)),
                   ("preset", o.map { .string($0.preset.rawValue) } ?? .null),
                   ("start", o.map { .string($0.start.rawValue) } ?? .null),
+                  ("start_seed", o.flatMap { $0.start == .mean ? .int(Int64($0.startSeed)) : nil } ?? .null),
                   ("steps", o.map { .int(Int64($0.steps)) } ?? .null)]
         if let judge {
             fields += [("clip_judge", checksums[judge].map { .string(String($0.prefix(12))) } ?? .null),
