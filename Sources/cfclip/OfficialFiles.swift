@@ -14,7 +14,7 @@ struct OfficialFile {
         case generator(size: Int)
         case arcface
         case mapper
-        case vgg19
+        case vgg(VGGDepth)
         case latents(rows: Int, width: Int)
     }
 
@@ -50,7 +50,10 @@ struct OfficialFile {
                      check: .mapper),
         OfficialFile(path: "checkpoints/vgg19_conv.pth", what: "VGG19 features for the perceptual loss (animals)",
                      source: "https://drive.google.com/file/d/1fp7DAiXdf0Ay-jANb8f0RHYLTRyjNv4m (CF-CLIP README, 'VGG')",
-                     check: .vgg19),
+                     check: .vgg(.vgg19)),
+        OfficialFile(path: "checkpoints/vgg16.pth", what: "VGG16 features for TediGAN's perceptual loss (idinvert's layerN keys)",
+                     source: "https://drive.google.com/file/d/1qQ-r7MYZ8ZcjQQFe17eQfJbOAuE3eS0y (genforce/idinvert_pytorch, as TediGAN loads it)",
+                     check: .vgg(.vgg16)),
         OfficialFile(path: "data/test_faces.h5", what: "e4e-inverted CelebA-HQ test latents (2,824 W+ codes)",
                      source: "test_faces.pt from https://drive.google.com/file/d/1j7RIfmrCoisxx3t-r-KC02Qc8barBecr, then cfclip import-latents",
                      check: .latents(rows: 18, width: 512)),
@@ -76,9 +79,10 @@ struct OfficialFile {
         case .mapper:
             let m = try MapperCheckpoint.load(path: path)
             return "\(m.kind) mapper" + (m.decoder.map { " with a \($0.config.size)px decoder" } ?? "")
-        case .vgg19:
-            _ = try VGG.load(from: StateDict.load(path), source: path)
-            return "VGG19 features"
+        case let .vgg(depth):
+            let v = try VGG.load(from: StateDict.load(path), source: path)
+            guard v.depth == depth else { throw Mismatch(text: "\(v.depth.name) weights, expected \(depth.name)") }
+            return "\(depth.name) features (\(v.layout.rawValue) keys)"
         case let .latents(rows, width):
             let f = try LatentFile(path: path)
             guard f.rows == rows, f.width == width else {

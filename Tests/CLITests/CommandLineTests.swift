@@ -109,11 +109,12 @@ final class CommandLineTests: XCTestCase {
         let root = tmp.url.path
         let empty = try CLI.run(["models", "--root", root])
         XCTAssertEqual(empty.status, 0, empty.output)
-        XCTAssertTrue(empty.output.contains("0 of 11 present, 0 not as expected"), empty.output)
+        XCTAssertTrue(empty.output.contains("0 of 12 present, 0 not as expected"), empty.output)
 
         for dir in ["checkpoints", "data"] { try FileManager.default.createDirectory(atPath: root + "/" + dir, withIntermediateDirectories: true) }
         try Data("not CLIP".utf8).write(to: URL(fileURLWithPath: root + "/checkpoints/ViT-B-32.pt"))
         try FileManager.default.copyItem(atPath: try Fixtures.file("stylegan2", "checkpoint.pt"), toPath: root + "/checkpoints/afhqdog.pt")
+        try FileManager.default.copyItem(atPath: try Fixtures.file("vgg19", "checkpoint.pt"), toPath: root + "/checkpoints/vgg16.pth")
         try HDF5File.write(path: root + "/data/test_faces.h5", datasets: [("latents", [3, 18, 512], [Float](repeating: 0.25, count: 3 * 18 * 512))])
         let r = try CLI.run(["models", "--root", root, "--json"])
         XCTAssertEqual(r.status, 1, r.output)
@@ -122,6 +123,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(byPath["checkpoints/ViT-B-32.pt"]?["status"], "mismatch")
         XCTAssertTrue(byPath["checkpoints/ViT-B-32.pt"]?["detail"]?.contains("the publisher's is 40d36571") == true, r.output)
         XCTAssertEqual(byPath["checkpoints/afhqdog.pt"]?["status"], "mismatch")
+        XCTAssertEqual(byPath["checkpoints/vgg16.pth"]?["detail"], "VGG19 weights, expected VGG16", "TediGAN's VGG16 path holding a VGG19")
         XCTAssertTrue(byPath["checkpoints/afhqdog.pt"]?["detail"]?.contains("expected 512px") == true, r.output)
         XCTAssertEqual(byPath["data/test_faces.h5"]?["status"], "ok", r.output)
         XCTAssertEqual(byPath["data/test_faces.h5"]?["detail"], "3 W+ codes")
