@@ -12,29 +12,42 @@ public protocol Optimizer {
     mutating func restore(_ state: [String: Tensor], step: Int) throws
 }
 
-/// Adam (as torch.optim.Adam, no weight decay).
-public struct Adam: Optimizer {
+/// Adam as torch.optim.Adam computes it (no weight decay, the single-tensor CPU path): bias
+/// corrections in double, `p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)`. Each parameter
+/// counts its own steps, as torch's per-parameter `state['step']` does: a parameter left out
+/// of an update (no gradient that step: StyleGAN-NADA's unchosen layers) is neither moved nor
+/// has its moments decayed, and its bias correction continues from its own count.
+public struct Adam: Optimizer, Sendable {
     public var lr: Float, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8
+    /// Updates made (calls of `update`).
     public private(set) var step = 0
     var m: [String: Tensor] = [:], v: [String: Tensor] = [:]
+    var steps: [String: Int] = [:]
 
-    public init(lr: Float) { self.lr = lr }
+    public init(lr: Float, beta1: Float = 0.9, beta2: Float = 0.999) { self.lr = lr; self.beta1 = beta1; self.beta2 = beta2 }
+
+    /// Steps taken by the parameter `name`.
+    public func steps(of name: String) -> Int { steps[name] ?? 0 }
 
     public mutating func update(_ params: inout [(String, Tensor)], grads: [(String, Tensor)]) {
         step += 1
-        let bc1 = 1 - powf(beta1, Float(step)), bc2 = 1 - powf(beta2, Float(step))
         for i in params.indices {
             let (name, g) = (params[i].0, grads[i].1)
+            let t = (steps[name] ?? 0) + 1
+            steps[name] = t
+            let bc1 = 1 - pow(Double(beta1), Double(t)), bc2 = 1 - pow(Double(beta2), Double(t))
+            let stepSize = Float(Double(lr) / bc1), bc2Root = Float(bc2.squareRoot())
             var mi = m[name] ?? Tensor(zeros: g.shape), vi = v[name] ?? Tensor(zeros: g.shape)
-            let (b1, b2, lr, eps) = (beta1, beta2, lr, eps)
+            let (b1, b2, eps) = (beta1, beta2, eps)
             g.withUnsafeBufferPointer { gp in
                 mi.withUnsafeMutableBufferPointer { mp in
                     vi.withUnsafeMutableBufferPointer { vp in
                         params[i].1.withUnsafeMutableBufferPointer { pp in
                             for k in 0..<pp.count {
-                                mp[k] = b1 * mp[k] + (1 - b1) * gp[k]
+                                // beta1 = 0 leaves m = g exactly, as torch's lerp(m, g, 1) does
+                                mp[k] = b1 == 0 ? gp[k] : b1 * mp[k] + (1 - b1) * gp[k]
                                 vp[k] = b2 * vp[k] + (1 - b2) * gp[k] * gp[k]
-                                pp[k] -= lr * (mp[k] / bc1) / ((vp[k] / bc2).squareRoot() + eps)
+                                pp[k] += -stepSize * mp[k] / (vp[k].squareRoot() / bc2Root + eps)
                             }
                         }
                     }
@@ -48,16 +61,20 @@ public struct Adam: Optimizer {
         var s: [String: Tensor] = [:]
         for (k, t) in m { s["exp_avg." + k] = t }
         for (k, t) in v { s["exp_avg_sq." + k] = t }
+        for (k, n) in steps { s["step." + k] = Tensor(shape: [1], values: [Float(n)]) }
         return s
     }
 
+    /// A state saved before per-parameter counts existed gives every parameter `step`.
     public mutating func restore(_ state: [String: Tensor], step: Int) throws {
         self.step = step
-        m = [:]; v = [:]
+        m = [:]; v = [:]; steps = [:]
         for (k, t) in state {
             if k.hasPrefix("exp_avg_sq.") { v[String(k.dropFirst("exp_avg_sq.".count))] = t }
             else if k.hasPrefix("exp_avg.") { m[String(k.dropFirst("exp_avg.".count))] = t }
+            else if k.hasPrefix("step.") { steps[String(k.dropFirst("step.".count))] = Int(t[flat: 0]) }
         }
+        for k in m.keys where steps[k] == nil { steps[k] = step }
     }
 }
 

@@ -29,17 +29,26 @@ public final class TrainingLog {
     deinit { try? handle.close() }
 
     public func append(step: Int, values: [(String, Float)], latents: [Int]) throws {
-        try handle.write(contentsOf: Data(Self.line(step: step, values: values, latents: latents).utf8))
+        try append(step: step, values: values, lists: [("latents", latents)])
+    }
+
+    /// A line with integer lists of any name (`layers` of a StyleGAN-NADA iteration).
+    public func append(step: Int, values: [(String, Float)], lists: [(String, [Int])]) throws {
+        try handle.write(contentsOf: Data(Self.line(step: step, values: values, lists: lists).utf8))
     }
 
     /// `{"step": 3, "loss": 0.41, "clip": null, ..., "latents": [4, 9], "nonfinite": ["clip"]}`
     public static func line(step: Int, values: [(String, Float)], latents: [Int]) -> String {
+        line(step: step, values: values, lists: [("latents", latents)])
+    }
+
+    public static func line(step: Int, values: [(String, Float)], lists: [(String, [Int])]) -> String {
         var line = "{\"step\": \(step)"
         var nonfinite: [String] = []
         for (k, v) in values {
             if v.isFinite { line += ", \"\(k)\": \(v)" } else { line += ", \"\(k)\": null"; nonfinite.append(k) }
         }
-        line += ", \"latents\": [\(latents.map(String.init).joined(separator: ", "))]"
+        for (k, list) in lists { line += ", \"\(k)\": [\(list.map(String.init).joined(separator: ", "))]" }
         if !nonfinite.isEmpty { line += ", \"nonfinite\": [\(nonfinite.map { "\"\($0)\"" }.joined(separator: ", "))]" }
         return line + "}\n"
     }

@@ -9,7 +9,7 @@ struct CFClipCommand: ParsableCommand {
         abstract: "CF-CLIP text-driven StyleGAN2 editing: inspect checkpoints, check parity with the reference.",
         version: Version.text(program: "cfclip"),
         subcommands: [InspectCommand.self, ParityCommand.self, EditCommand.self, TrainCommand.self, DemoAssetsCommand.self, ModelsCommand.self,
-                      ImportLatentsCommand.self, SampleCodesCommand.self])
+                      ImportLatentsCommand.self, SampleCodesCommand.self, TrainNadaCommand.self])
 
     /// SIGINT/SIGTERM handling is set up before any thread starts.
     static func main() {

@@ -9,8 +9,8 @@ struct DemoAssetsCommand: ParsableCommand {
         abstract: "Write the demo bundle (seeded random small models and latents) for pipelines/demo.yaml and demo_methods.yaml.",
         discussion: """
         Writes generator.safetensors, two CF-CLIP mappers and a StyleCLIP mapper that embed it, \
-        generator_adapted.safetensors (the same generator with perturbed synthesis weights, standing in \
-        for a StyleGAN-NADA one), clip.safetensors with a byte-level vocabulary (bpe_bytes.txt.gz), \
+        generator_nada.pt (that generator after 3 StyleGAN-NADA iterations towards "green lipstick", \
+        as cfclip train-nada writes it), clip.safetensors with a byte-level vocabulary (bpe_bytes.txt.gz), \
         arcface.safetensors, vgg16.safetensors (TediGAN's layout) and latents.h5. The weights are \
         random, so the pictures are noise; real edits need the official checkpoints.
         """)

@@ -133,3 +133,58 @@ final class CommandLineTests: XCTestCase {
         for path in byPath.keys { XCTAssertTrue(readme.contains("`\(path)`"), "data/README.md does not list \(path)") }
     }
 }
+
+extension CommandLineTests {
+    /// The paper's NADA protocol on the demo models: `train-nada` stopped and resumed (same
+    /// bytes as an uninterrupted run, a log without repeats, samples and checkpoints where the
+    /// reference writes them), then a mapper trained with the global CLIP loss on the adapted
+    /// generator. Also a file that is no checkpoint: one line naming it.
+    func testTrainNadaResumesAndFeedsTheMapperTrainer() throws {
+        let tmp = try TemporaryDirectory()
+        let demo = tmp.url.appendingPathComponent("demo").path
+        XCTAssertEqual(try CLI.run(["demo-assets", "--output", demo, "--latents", "8"]).status, 0)
+        func args(_ dir: String) -> [String] {
+            ["train-nada", "--generator", demo + "/generator.safetensors", "--clip-models", demo + "/clip.safetensors",
+             "--clip-vision-heads", "2", "--clip-text-heads", "2", "--vocab", demo + "/bpe_bytes.txt.gz",
+             "--source-class", "face", "--target-class", "green lipstick", "--output-dir", tmp.url.appendingPathComponent(dir).path,
+             "--iter", "4", "--auto-layer-batch", "4", "--save-interval", "2", "--output-interval", "2"]
+        }
+        let first = try CLI.run(args("a") + ["--until", "2"])
+        XCTAssertEqual(first.status, 0, first.output)
+        XCTAssertTrue(first.output.contains("it/min"), "progress shows the rate: \(first.output)")
+        let second = try CLI.run(args("a"))
+        XCTAssertEqual(second.status, 0, second.output)
+        XCTAssertTrue(second.output.contains("resuming at iteration 2"), second.output)
+        XCTAssertEqual(try CLI.run(args("b")).status, 0)
+        let a = tmp.url.appendingPathComponent("a"), b = tmp.url.appendingPathComponent("b")
+        XCTAssertEqual(try Data(contentsOf: a.appendingPathComponent("generator.pt")), try Data(contentsOf: b.appendingPathComponent("generator.pt")),
+                       "a resumed run must write what an uninterrupted one writes")
+        let steps = try String(contentsOf: a.appendingPathComponent("log.jsonl"), encoding: .utf8).split(separator: "\n")
+            .map { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["step"] as? Int }
+        XCTAssertEqual(steps, [1, 2, 3, 4])
+        for file in ["sample/000000.png", "sample/000002.png", "sample/000003.png", "checkpoint/000002.pt", "checkpoint/000003.pt"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: a.appendingPathComponent(file).path), file)
+        }
+
+        var text = try String(contentsOf: Fixtures.packageRoot.appendingPathComponent("pipelines/demo_train.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "../data/demo/generator.safetensors", with: a.appendingPathComponent("generator.pt").path)
+            .replacingOccurrences(of: "../data/demo", with: demo)
+            .replacingOccurrences(of: "../out/demo_train", with: tmp.url.appendingPathComponent("mapper").path)
+            .replacingOccurrences(of: "loss: nce", with: "loss: global")
+            .replacingOccurrences(of: "max_steps: 20", with: "max_steps: 2")
+        XCTAssertTrue(text.contains("generator.pt") && text.contains("loss: global"), "demo_train.yaml changed its layout")
+        let config = tmp.url.appendingPathComponent("train.yaml").path
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let trained = try CLI.run(["train", config])
+        XCTAssertEqual(trained.status, 0, trained.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: tmp.url.appendingPathComponent("mapper/checkpoints/mapper-000002.safetensors").path))
+
+        var bad = args("c")
+        bad[2] = demo + "/bpe_bytes.txt.gz"
+        let refused = try CLI.run(bad)
+        XCTAssertNotEqual(refused.status, 0)
+        let lines = refused.output.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, refused.output)
+        XCTAssertTrue(refused.output.contains("bpe_bytes.txt.gz"), refused.output)
+    }
+}

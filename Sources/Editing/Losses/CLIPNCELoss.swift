@@ -92,9 +92,14 @@ public struct GlobalCLIPLoss: Sendable {
 
 extension DirectionalCLIPLoss {
     public func loss(sourceImage: Var, editedImage: Var, sourceText: Tensor, targetText: Tensor) -> Var {
+        let dT = l2Normalized((targetText - sourceText).meanRows())
+        return loss(sourceImage: sourceImage, editedImage: editedImage, direction: dT.reshaped([1, dT.count]))
+    }
+
+    /// The loss against a text direction already computed ([1, E], normalised).
+    public func loss(sourceImage: Var, editedImage: Var, direction: Tensor) -> Var {
         let dI = Diff.l2Normalize(Diff.sub(editedImage, sourceImage))
-        let dT = Var(l2Normalized((targetText - sourceText).meanRows()))
-        let cos = Diff.matmulTransposed(dI, dT)                       // [n, 1]
+        let cos = Diff.matmulTransposed(dI, Var(direction))           // [n, 1]
         return Diff.affine(Diff.sum(cos), scale: -1 / Float(cos.shape[0]), shift: 1)
     }
 }

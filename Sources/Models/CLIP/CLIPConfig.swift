@@ -13,6 +13,8 @@ public struct CLIPConfig: Sendable {
 
     /// ViT-B/32 as released.
     public static let vitB32 = CLIPConfig()
+    /// ViT-B/16 as released (14 x 14 patches + the class token: 197 tokens).
+    public static let vitB16: CLIPConfig = { var c = CLIPConfig(); c.visionPatch = 16; return c }()
 
     public var stateDictShapes: [(name: String, shape: [Int])] {
         let grid = imageResolution / visionPatch

@@ -1,17 +1,18 @@
 import Checkpoints
+import Editing
 import Foundation
 import Media
 import Models
 import Tensors
+import Training
 
 /// `cfclip demo-assets`: a self-contained model set for `pipelines/demo.yaml` and
 /// `pipelines/demo_methods.yaml`, so a fresh clone runs the whole pipeline with nothing
 /// downloaded. Every model has seeded random weights in small sizes (a 64x64 generator with
 /// style_dim 64, two CF-CLIP mappers and a StyleCLIP mapper that embed it, a 2-layer CLIP with
 /// a byte-level vocabulary, a 4-unit IR-SE backbone, a narrow VGG16 in TediGAN's layout), and
-/// the latents are sampled codes of that generator. `generator_adapted` stands in for a
-/// StyleGAN-NADA generator: the demo generator with its synthesis weights perturbed by seeded
-/// noise. The pictures are noise: real edits need the official checkpoints
+/// the latents are sampled codes of that generator. `generator_nada.pt` is that generator after
+/// a few StyleGAN-NADA iterations (`cfclip train-nada` on the demo models). The pictures are noise: real edits need the official checkpoints
 /// (pipelines/celeba_green_lipstick.yaml, pipelines/celeba_methods.yaml).
 public enum DemoAssets {
     public static let generatorConfig = GeneratorConfig(size: 64, styleDim: 64, nMLP: 4, channels: [64, 64, 32, 32, 16])
@@ -59,13 +60,6 @@ public enum DemoAssets {
         var sm = styleclipMapperTensors(dim: generatorConfig.styleDim, seed: styleclipMapper.1)
         for name in gdict.names { sm["decoder." + name] = gdict.tensors[name]! }
         try Safetensors.write(sm, metadata: ["format": "StyleCLIP mapper (demo, seeded random weights)"], to: path(styleclipMapper.0 + ".safetensors"))
-        var adapted = gTensors
-        for (name, t) in adapted where name.hasPrefix("g_ema.") && !name.hasPrefix("g_ema.style.") && !name.hasPrefix("g_ema.noises.") && name.hasSuffix(".weight") {
-            let noise = SeededNoise.gaussian(count: t.count, seed: seed &+ 97 &+ UInt64(name.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xFFFF))
-            adapted[name] = Tensor(shape: t.shape, values: zip(t.scalars, noise).map { $0 * (1 + 0.1 * $1) })
-        }
-        try Safetensors.write(adapted, metadata: ["format": "rosinality generator (demo: the demo generator, synthesis weights perturbed, standing in for an adapted one)"],
-                              to: path("generator_adapted.safetensors"))
         var vgg: [String: Tensor] = [:]
         let vdict = VGG.randomStateDict(depth: .vgg16, widths: vgg16Widths, layout: .idinvert, seed: seed &+ 13)
         for n in vdict.names { vgg[n] = vdict.tensors[n]! }
@@ -75,6 +69,7 @@ public enum DemoAssets {
         for n in cdict.names { clip[n] = cdict.tensors[n]! }
         try Safetensors.write(clip, metadata: ["format": "OpenAI CLIP state dict (demo, seeded random weights)"], to: path("clip.safetensors"))
         try ByteLevelVocabulary.write(to: path("bpe_bytes.txt.gz"))
+        try writeNadaGenerator(full, clip: cdict, vocabulary: dir + "/bpe_bytes.txt.gz", to: path(nadaGenerator))
         var arc: [String: Tensor] = [:]
         let adict = arcfaceConfig.randomStateDict(seed: seed &+ 11)
         for n in adict.names { arc[n] = adict.tensors[n]! }
@@ -84,6 +79,26 @@ public enum DemoAssets {
         let w = generator.broadcast(sampler.codes(0..<count))
         try HDF5File.write(path: path("latents.h5"), datasets: [("latents", w.shape, w.scalars)], chunkRows: 16)
         return written
+    }
+
+    /// The demo StyleGAN-NADA generator's file and what made it.
+    public static let nadaGenerator = "generator_nada.pt"
+    public static let nadaIterations = 3
+
+    /// A few `train-nada` iterations on the demo models ("face" -> "green lipstick", every
+    /// layer selectable, the demo CLIP once), written as the torch checkpoint train-nada writes.
+    static func writeNadaGenerator(_ generator: StateDict, clip: StateDict, vocabulary: String, to path: String) throws {
+        let model = try CLIPModel.load(from: clip, source: "demo clip", visionHeads: 2, textHeads: 2)
+        let loss = try NadaCLIPLoss(model: model, weight: 1, tokenizer: CLIPTokenizer(vocabularyPath: vocabulary),
+                                    source: "face", target: "green lipstick")
+        var s = NadaSettings()
+        s.sourceClass = "face"; s.targetClass = "green lipstick"
+        s.iterations = nadaIterations; s.autoLayerK = generatorConfig.nLatent; s.autoLayerBatch = 4
+        var trainer = try NadaTrainer(settings: s, generator: TrainableGenerator(generator, source: "demo generator"), losses: [loss])
+        for i in 0..<nadaIterations {
+            _ = try trainer.step(NadaDraws.sample(iteration: i, seed: s.seed, settings: s, config: generatorConfig))
+        }
+        try trainer.trainable.write(to: path)
     }
 
     /// The generator's weights, with the mapping network scaled as the reference initialises
