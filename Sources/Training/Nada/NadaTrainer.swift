@@ -62,7 +62,9 @@ public struct NadaTrainer: Sendable {
         var chosen: [Int]? = nil
         if settings.autoLayerIters > 0 {
             progress?("select")
-            guard let autoZ = d.autoZ, d.autoNoise.count >= settings.autoLayerIters else {
+            // the shared baseline never renders: its draws are made (the stream stays the
+            // reference's) but not needed
+            guard let autoZ = d.autoZ, settings.selectionBaseline == .shared || d.autoNoise.count >= settings.autoLayerIters else {
                 throw ModelError.invalidInput("StyleGAN-NADA: the layer selection needs auto_z and one noise list per SGD step")
             }
             chosen = try selectLayers(autoZ: autoZ, noise: d.autoNoise)
