@@ -18,6 +18,21 @@ final class ImageCodecTests: XCTestCase {
         XCTAssertEqual(try PNG.decode(bytes), img)
     }
 
+    /// Incompressible pixels need the most room: an encoder buffer sized below libpng's bound
+    /// would fail or truncate here, at a size whose IDAT data spans many 8 KiB chunks.
+    func testNoisePNGRoundTripsInOnePreSizedBuffer() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let px = (0..<(300 * 200 * 3)).map { _ -> UInt8 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let img = RGBImage(width: 300, height: 200, pixels: px)
+        let bytes = try PNG.encode(img)
+        XCTAssertGreaterThan(bytes.count, px.count, "noise does not compress")
+        XCTAssertEqual(try PNG.decode(bytes), img)
+        XCTAssertEqual(try PNG.decode(try PNG.encode(RGBImage(width: 1, height: 1, pixels: [1, 2, 3]))).pixels, [1, 2, 3])
+    }
+
     func testJPEGRoundTripIsClose() throws {
         let img = gradient(40, 24)
         let back = try JPEG.decode(try JPEG.encode(img, quality: 95))
