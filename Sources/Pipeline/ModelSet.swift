@@ -98,6 +98,9 @@ public struct ModelSet: Sendable {
             }
             renderers.append(g)
         }
+        if let s = config.output.imageSize, s > generator.config.size {
+            throw fail("output.image_size", "is \(s), larger than the \(generator.config.size)x\(generator.config.size) renders: it only scales down")
+        }
         for (i, m) in mappers.enumerated() {
             if let m, m.latentDim != renderers[i].config.styleDim {
                 throw fail("edits[\(i)].mapper", "\(config.edits[i].mapper!): the mapper's latent width is "

@@ -140,7 +140,8 @@ public enum PipelineRunner {
         let score = ScoreStage(metrics: config.scores.metrics, models: models)
         let wantsCLIP = config.scores.metrics.contains(.clipSimilarity) || config.scores.metrics.contains(.directionalCLIP)
         let encode = EncodeStage(edits: models.edits.map { EditRecord($0, checksums: models.checksums, judge: wantsCLIP ? models.judgeRole : nil) }, metrics: config.scores.metrics,
-                                 imageFormat: config.output.imageFormat, jpegQuality: config.output.jpegQuality)
+                                 imageFormat: config.output.imageFormat, jpegQuality: config.output.jpegQuality,
+                                 imageSize: config.output.imageSize)
         let box = Unchecked((reader, writer))
         let threads = [
             StageThread(name: "read") { box.value.0.run(into: read, failure: failure, clock: clock) },

@@ -50,7 +50,8 @@ extension PipelineRunner {
         // a finished run needs no write access (re-verifying on a read-only mount is fine)
         if done.count < p.owned.count && access(existing, W_OK) != 0 { problems.append("output: \(existing) is not writable") }
         // disk: a PNG of noise-free renders is ~1.5 bytes per pixel; JPEG a tenth of that
-        let pixels = p.models.generator.config.size * p.models.generator.config.size
+        let side = c.output.imageSize ?? p.models.generator.config.size
+        let pixels = side * side
         let perImage = Double(pixels) * (c.output.imageFormat == .png ? 1.5 : 0.15)
         let estimate = Double(samples * (c.edits.count + 1)) * perImage
         var fs = statvfs()

@@ -66,6 +66,41 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(try DoneMarker.read(path: out + "/shards/shard-000001.done.json").files.count, 4 + 1, "4 files of 1 sample + metrics")
     }
 
+    /// `output.image_size` writes area-averaged images (a 64x64 render as 32x32: each pixel the
+    /// mean of its 2x2 block, rounded once) and leaves the scores those of the full renders;
+    /// a size above the render's is an error naming the key. Catches resizing before scoring,
+    /// a filter other than the area mean, and an upscale passing silently.
+    func testImageSizeScalesWrittenImagesDownOnly() throws {
+        let tmp = try TemporaryDirectory()
+        var fx = PipelineFixture(tmp)
+        fx.samples = 3; fx.format = "folder"
+        let full = fx.folder("full"), small = fx.folder("small")
+        try fx.run(try fx.write(name: "full.yaml"), output: full)
+        fx.outputExtra = "  image_size: 32"
+        try fx.run(try fx.write(name: "small.yaml"), output: small)
+        for name in ["000000001.src.png", "000000002.cfclip.png"] {
+            let big = try PNG.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: full + "/shards/shard-000000/" + name))))
+            let img = try PNG.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: small + "/shards/shard-000000/" + name))))
+            XCTAssertEqual([img.width, img.height], [32, 32])
+            var worst = 0
+            for y in 0..<32 { for x in 0..<32 { for c in 0..<3 {
+                var sum = 0
+                for dy in 0..<2 { for dx in 0..<2 { sum += Int(big.pixels[((2 * y + dy) * 64 + 2 * x + dx) * 3 + c]) } }
+                worst = max(worst, abs(Int(img.pixels[(y * 32 + x) * 3 + c]) * 4 - sum))
+            } } }
+            // the mean of four 8-bit values each rounded from the float render: within 1 level
+            XCTAssertLessThanOrEqual(worst, 4 * 1 + 2, name)
+        }
+        func metrics(_ out: String) throws -> String {
+            try String(contentsOfFile: out + "/metrics/shard-000000.jsonl", encoding: .utf8)
+        }
+        XCTAssertEqual(try metrics(small), try metrics(full), "scores come from the full renders")
+        fx.outputExtra = "  image_size: 128"
+        XCTAssertThrowsError(try fx.run(try fx.write(name: "up.yaml"), output: fx.folder("up"))) {
+            XCTAssertTrue("\($0)".contains("output.image_size"), "\($0)")
+        }
+    }
+
     func testDemoBundleRunsThroughTheDemoPipeline() throws {
         let tmp = try TemporaryDirectory()
         // the committed demo pipeline, pointed at a fresh bundle in a scratch copy of the layout

@@ -23,6 +23,8 @@ struct PipelineFixture {
     var sourceExtra = ""
     /// Lines added under `scores:`.
     var scoresExtra = ""
+    /// Lines added to `output:` (indented two spaces), e.g. "  image_size: 32".
+    var outputExtra = ""
 
     init(_ tmp: TemporaryDirectory) { self.tmp = tmp }
 
@@ -84,6 +86,7 @@ struct PipelineFixture {
           format: \(format)
           image_format: \(imageFormat)
           samples_per_shard: \(samplesPerShard)
+        \(outputExtra)
         runtime:
           batch_size: \(batchSize)
           queue_depth: 2

@@ -309,6 +309,7 @@ extension ScoresConfig: Decodable {
 extension OutputConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dir, format, imageFormat = "image_format", jpegQuality = "jpeg_quality", samplesPerShard = "samples_per_shard"
+        case imageSize = "image_size"
     }
 
     public init(from decoder: Decoder) throws {
@@ -320,6 +321,9 @@ extension OutputConfig: Decodable {
                                     forKey: .jpegQuality, "must be 1-100")
         samplesPerShard = try c.require(try c.decodeIfPresent(Int.self, forKey: .samplesPerShard) ?? 100, { $0 > 0 },
                                         forKey: .samplesPerShard, "must be a positive integer")
+        if let s = try c.decodeIfPresent(Int.self, forKey: .imageSize) {
+            imageSize = try c.require(s, { (8...8192).contains($0) }, forKey: .imageSize, "must be 8-8192 pixels")
+        }
     }
 }
 

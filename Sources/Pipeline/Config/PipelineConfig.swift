@@ -140,6 +140,9 @@ public struct OutputConfig: Sendable, Equatable {
     public var format: Format = .tar
     public var imageFormat: ImageFormat = .png
     public var jpegQuality = 95
+    /// Written images are scaled down to this side (area filter, as `interpolate(mode='area')`)
+    /// when set; scores are always computed on the full renders.
+    public var imageSize: Int?
     public var samplesPerShard = 100
 }
 

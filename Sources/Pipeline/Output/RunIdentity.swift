@@ -42,11 +42,13 @@ public struct RunIdentity: Sendable {
             if let o = e.optimization { fields.append(("optimize", Self.json(o))) }
             return .object(fields.sorted { $0.0 < $1.0 })
         })
-        let output: JSONValue = .object([
+        var outputFields: [(String, JSONValue)] = [
             ("format", .string(c.output.format.rawValue)), ("image_format", .string(c.output.imageFormat.rawValue)),
             ("jpeg_quality", c.output.imageFormat == .jpeg ? .int(Int64(c.output.jpegQuality)) : .null),
             ("samples_per_shard", .int(Int64(c.output.samplesPerShard))),
-        ])
+        ]
+        if let s = c.output.imageSize { outputFields.insert(("image_size", .int(Int64(s))), at: 2) }
+        let output: JSONValue = .object(outputFields)
         var sourceFields: [(String, JSONValue)] = [("source", source)]
         switch c.rows {
         case .all: break

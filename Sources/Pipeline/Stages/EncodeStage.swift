@@ -37,6 +37,8 @@ struct EncodeStage {
     let metrics: [Metric]
     let imageFormat: OutputConfig.ImageFormat
     let jpegQuality: Int
+    /// `output.image_size`: the side written images are scaled down to.
+    var imageSize: Int? = nil
 
     var imageExtension: String { imageFormat == .png ? "png" : "jpg" }
 
@@ -79,8 +81,23 @@ struct EncodeStage {
     }
 
     func encode(_ images: Tensor, _ i: Int) throws -> [UInt8] {
-        let image = RGBImage(tensor: images, index: i)
+        let image = RGBImage(tensor: Self.scaled(images, i, to: imageSize), index: 0)
         return imageFormat == .png ? try PNG.encode(image) : try JPEG.encode(image, quality: jpegQuality)
+    }
+}
+
+extension EncodeStage {
+    /// Sample `i` of `images` [N, 3, H, W], area-averaged to `side` x `side` (PyTorch's
+    /// `interpolate(mode='area')`, i.e. adaptive average pooling) before the 8-bit rounding, or
+    /// as it is without a size (or at its own). The render is clamped to [-1, 1] first, as the
+    /// full-size image is written: the small image is the picture scaled down, not a mean of
+    /// values no pixel shows.
+    static func scaled(_ images: Tensor, _ i: Int, to side: Int?) -> Tensor {
+        var one = images.slice(axis: 0, i..<(i + 1))
+        let (h, w) = (images.shape[2], images.shape[3])
+        guard let side, side != h || side != w else { return one }
+        one.withUnsafeMutableBufferPointer { p in for k in 0..<p.count { p[k] = p[k].isNaN ? p[k] : min(max(p[k], -1), 1) } }
+        return Resample.apply(one, rows: .adaptiveAverage(in: h, out: side), cols: .adaptiveAverage(in: w, out: side))
     }
 }
 
