@@ -129,4 +129,29 @@ final class NadaTests: XCTestCase {
         XCTAssertNotEqual(try g.synthesize(w), try t.frozen.synthesize(w))
         XCTAssertEqual(dict["latent_avg"], original["latent_avg"])
     }
+
+    /// A state file is outside input: a moment whose size differs from its parameter's (Adam
+    /// reads them unchecked) or a checkpoint path that is not one of the run's own is one
+    /// error naming the state file and the key, never a crash or a read elsewhere.
+    func testTamperedStateIsRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let (t, _) = try trainer { $0.autoLayerIters = 0; $0.iterations = 2; $0.outputInterval = 0 }
+        let folder = tmp.url.appendingPathComponent("run").path
+        try NadaRun(trainer: t, folder: folder).run(until: 1)
+        let state = folder + "/checkpoint/state.safetensors"
+        let saved = try Safetensors.read(path: state)
+        var tensors = Dictionary(saved.tensors.map { ($0.name, $0.tensor.values) }, uniquingKeysWith: { a, _ in a })
+        let key = tensors.keys.first { $0.hasPrefix("exp_avg_sq.") }!
+        tensors[key] = Tensor(zeros: [3])
+        try Safetensors.write(tensors, metadata: saved.metadata, to: state)
+        XCTAssertThrowsError(try NadaRun(trainer: t, folder: folder).resumeIfPossible()) {
+            XCTAssertTrue("\($0)".contains(key) && "\($0)".contains("state.safetensors"), "\($0)")
+        }
+        var meta = saved.metadata
+        meta["generator"] = "../../elsewhere.pt"
+        try Safetensors.write(Dictionary(saved.tensors.map { ($0.name, $0.tensor.values) }, uniquingKeysWith: { a, _ in a }), metadata: meta, to: state)
+        XCTAssertThrowsError(try NadaRun(trainer: t, folder: folder).resumeIfPossible()) {
+            XCTAssertTrue("\($0)".contains("elsewhere"), "\($0)")
+        }
+    }
 }

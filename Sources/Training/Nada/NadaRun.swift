@@ -54,10 +54,25 @@ public final class NadaRun {
             throw CheckpointError.mismatch(source: statePath, problems: [
                 "saved by a run with other settings (\(c.metadata["fingerprint"] ?? "none")), this run has \(fingerprint); use --restart or another --output-dir"])
         }
+        // the state names its checkpoint: only one of this folder's, by the name save() gives it
+        guard file.hasPrefix("checkpoint/"), file.hasSuffix(".pt"), file.dropFirst(11).dropLast(3).allSatisfy(\.isNumber),
+              i >= 0, i <= trainer.settings.iterations else {
+            throw CheckpointError.malformed(file: statePath, what: "metadata generator '\(file)' / iteration \(i) is not what train-nada writes")
+        }
         let path = folder.appendingPathComponent(file).path
         let twin = try TrainableGenerator(StateDict.load(path), source: path)
-        try trainer.restore(generator: twin, adamState: Dictionary(c.tensors.map { ($0.name, $0.tensor.values) }, uniquingKeysWith: { a, _ in a }),
-                            iteration: i)
+        let adamState = Dictionary(c.tensors.map { ($0.name, $0.tensor.values) }, uniquingKeysWith: { a, _ in a })
+        // every moment must belong to a parameter of the same size (Adam reads them unchecked)
+        for (key, t) in adamState {
+            guard let dot = key.firstIndex(of: ".") else { continue }
+            let name = String(key[key.index(after: dot)...])
+            let expected = twin.value(name).map { key.hasPrefix("step.") ? 1 : $0.count }
+            guard let expected, expected == t.count else {
+                throw CheckpointError.mismatch(source: statePath, problems: [
+                    "'\(key)' has \(t.count) values, the generator's '\(name)' \(twin.value(name).map { "has \($0.count)" } ?? "does not exist")"])
+            }
+        }
+        try trainer.restore(generator: twin, adamState: adamState, iteration: i)
         return true
     }
 
