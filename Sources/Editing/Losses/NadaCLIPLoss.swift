@@ -28,8 +28,7 @@ public struct NadaCLIPLoss: Sendable {
     /// `compute_text_direction(source, target)`.
     public static func textDirection(model: CLIPModel, tokenizer: CLIPTokenizer, source: String, target: String) throws -> Tensor {
         func features(_ cls: String) throws -> Tensor {
-            let prompts = TextTemplates.imagenet.map { $0.replacingOccurrences(of: "{}", with: cls) }
-            let ids = try tokenizer.tokenize(prompts, contextLength: model.contextLength)
+            let ids = try tokenizer.tokenize(TextTemplates.filled(cls), contextLength: model.contextLength)
             let n = model.contextLength
             return l2Normalized(try model.encodeText(stride(from: 0, to: ids.count, by: n).map { Array(ids[$0..<($0 + n)]) }))
         }
