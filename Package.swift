@@ -87,7 +87,7 @@ let package = Package(
         ], swiftSettings: parsers),
         .executableTarget(name: "cfclip-bench", dependencies: [
             "BuildInfo",
-            "Tensors", "FileIO", "Checkpoints", "Models", "Editing", "Media", "Training", "CPNG",
+            "Tensors", "FileIO", "Checkpoints", "Models", "Editing", "Media", "Training", "CPNG", "CBLAS", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: numeric),
 

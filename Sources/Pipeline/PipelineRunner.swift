@@ -29,6 +29,10 @@ public struct RunResult: Sendable {
     public var regression: RegressionReport?
     public var seconds: Double
     public var busiestStage: String?
+    /// Where each stage's time went in this run (empty when nothing ran).
+    public var stages: [String: StageClock.Times] = [:]
+    /// (time, samples) each time the writer finished a batch.
+    public var batchFinishes: [(time: Double, samples: Int)] = []
 }
 
 /// One run of a pipeline: check everything that can be checked before writing (config,
@@ -118,7 +122,8 @@ public enum PipelineRunner {
             try ReportPage.write(layout: layout, manifest: manifest, summary: summary)
         }
         return RunResult(outputFolder: layout.root, shardsWritten: writer.shardsWritten, shardsSkipped: done.count, shardsTotal: plan.count,
-                         complete: complete, regression: regression, seconds: StageClock.now() - t0, busiestStage: clock.busiest)
+                         complete: complete, regression: regression, seconds: StageClock.now() - t0, busiestStage: clock.busiest,
+                         stages: clock.stages, batchFinishes: clock.batchFinishes)
     }
 
     /// Runs the stage threads over `shards` and waits for them; rethrows the first error.
@@ -134,14 +139,7 @@ public enum PipelineRunner {
         failure.onFailure { encoded.cancel() }
 
         let reader = ReadStage(source: source, plan: plan, shards: shards, batchSize: config.runtime.batchSize)
-        let edit = EditStage(edits: models.edits, noise: config.runtime.noise, noiseSeed: config.runtime.noiseSeed, progress: writer.progress)
-        let render = RenderStage(generator: models.generator, editGenerators: models.edits.map(\.generator),
-                                 noise: config.runtime.noise, noiseSeed: config.runtime.noiseSeed)
-        let score = ScoreStage(metrics: config.scores.metrics, models: models)
-        let wantsCLIP = config.scores.metrics.contains(.clipSimilarity) || config.scores.metrics.contains(.directionalCLIP)
-        let encode = EncodeStage(edits: models.edits.map { EditRecord($0, checksums: models.checksums, judge: wantsCLIP ? models.judgeRole : nil) }, metrics: config.scores.metrics,
-                                 imageFormat: config.output.imageFormat, jpegQuality: config.output.jpegQuality,
-                                 imageSize: config.output.imageSize)
+        let (edit, render, score, encode) = computeStages(config: config, models: models, progress: writer.progress)
         let box = Unchecked((reader, writer))
         let threads = [
             StageThread(name: "read") { box.value.0.run(into: read, failure: failure, clock: clock) },
@@ -150,14 +148,31 @@ public enum PipelineRunner {
             StageThread(name: "score") { StageLoop.run("score", input: rendered, output: scored, failure: failure, clock: clock, score.callAsFunction) },
             StageThread(name: "encode") { StageLoop.run("encode", input: scored, output: encoded, failure: failure, clock: clock, encode.callAsFunction) },
             StageThread(name: "write") {
-                StageLoop.run("write", input: encoded, output: BoundedQueue<Void>?.none, failure: failure, clock: clock) { batch in
+                StageLoop.run("write", input: encoded, output: BoundedQueue<Void>?.none, failure: failure, clock: clock, compute: false) { batch in
                     try box.value.1.consume(batch, rows: plan.rows(of: batch.shard))
+                    clock.finished(samples: batch.samples.count)
                 }
             },
         ]
         threads.forEach { $0.start() }
         threads.forEach { $0.join() }
         if let error = failure.error { throw error }
+    }
+}
+
+extension PipelineRunner {
+    /// The four compute stages of a run (`cfclip-bench pipeline` also times them alone).
+    static func computeStages(config: PipelineConfig, models: ModelSet, progress: ProgressReporter?)
+        -> (EditStage, RenderStage, ScoreStage, EncodeStage) {
+        let edit = EditStage(edits: models.edits, noise: config.runtime.noise, noiseSeed: config.runtime.noiseSeed, progress: progress)
+        let render = RenderStage(generator: models.generator, editGenerators: models.edits.map(\.generator),
+                                 noise: config.runtime.noise, noiseSeed: config.runtime.noiseSeed)
+        let score = ScoreStage(metrics: config.scores.metrics, models: models)
+        let wantsCLIP = config.scores.metrics.contains(.clipSimilarity) || config.scores.metrics.contains(.directionalCLIP)
+        let encode = EncodeStage(edits: models.edits.map { EditRecord($0, checksums: models.checksums, judge: wantsCLIP ? models.judgeRole : nil) },
+                                 metrics: config.scores.metrics, imageFormat: config.output.imageFormat,
+                                 jpegQuality: config.output.jpegQuality, imageSize: config.output.imageSize)
+        return (edit, render, score, encode)
     }
 }
 

@@ -1,8 +1,10 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// Splits loops (and GEMMs, see `BLAS.sgemm`) across the cores. The thread count is set once,
-/// from the config; one pool serves both, so they never oversubscribe the machine.
+/// from the config; one pool serves both, and `CoreBudget` bounds what runs at once, so loops of
+/// different pipeline stages never oversubscribe the machine.
 public enum Parallel {
     nonisolated(unsafe) public private(set) static var threads: Int = defaultThreads()
 
@@ -12,33 +14,101 @@ public enum Parallel {
         return ProcessInfoCores.count
     }
 
-    /// Sets the number of worker threads for `Parallel.for` and the GEMMs.
-    public static func setThreads(_ n: Int) { threads = max(1, n) }
+    /// Sets the number of worker threads for `Parallel.for` and the GEMMs (and the core budget).
+    public static func setThreads(_ n: Int) {
+        threads = max(1, n)
+        CoreBudget.shared.resize(threads)
+    }
 
-    /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks, when
-    /// the total work (`count * costPerItem`, in rough flops) is worth a thread hop.
+    /// Runs `body(range)` over `0..<count` in contiguous chunks, when the total work
+    /// (`count * costPerItem`, in rough flops) is worth a thread hop. The calling thread works
+    /// through the chunks holding its core; a helper joins for each other core that is free,
+    /// now or later while chunks remain, so a loop never waits for a core another stage holds.
+    /// The chunks are a function of `count` and `threads` alone, and each item is computed the
+    /// same way in any chunk: results never depend on how many helpers came.
     public static func `for`(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunks = min(threads, count)
-        if chunks <= 1 || count * costPerItem < 32_768 {
-            if count > 0 { body(0..<count) }
+        let workers = min(threads, count)
+        if workers <= 1 || count * costPerItem < 32_768 || ThreadRole.inLoop {
+            if count > 0 { body(0..<count) }   // small, or nested in a chunk: the cores are taken already
             return
         }
-        if isBusy { body(0..<count); return }   // nested: the cores are taken already
-        active.add(1, ordering: .relaxed)
-        defer { active.subtract(1, ordering: .relaxed) }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks, hi = count * (c + 1) / chunks
-                if lo < hi { box.value(lo..<hi) }
+        CoreBudget.shared.withCore {
+            withoutActuallyEscaping(body) { body in
+                let loop = LoopRun(count: count, chunks: min(count, 4 * threads), body: body)
+                for _ in 1..<workers { DispatchQueue.global().async { loop.help(CoreBudget.shared) } }
+                loop.work()
+                loop.finish(CoreBudget.shared)
             }
         }
     }
+}
 
-    /// Parallel regions running now (any thread). Loops that start while one runs (nested
-    /// in its chunks, or from another pipeline stage) run serially instead of oversubscribing.
-    private static let active = Atomic<Int>(0)
-    public static var isBusy: Bool { active.load(ordering: .relaxed) > 0 }
+/// One parallel loop's shared state: the next chunk to claim, and the helpers inside `body`
+/// (the caller waits for them, then drops `body` before it returns).
+final class LoopRun: @unchecked Sendable {
+    let count: Int
+    let chunks: Int
+    private let next = Atomic<Int>(0)
+    private let finished = Atomic<Bool>(false)
+    private let condition = NSCondition()
+    private var inFlight = 0
+    private var body: ((Range<Int>) -> Void)?
+
+    init(count: Int, chunks: Int, body: @escaping (Range<Int>) -> Void) {
+        self.count = count; self.chunks = chunks; self.body = body
+    }
+
+    /// The calling thread's share: chunks until none is left.
+    func work() {
+        let saved = ThreadRole.inLoop
+        ThreadRole.inLoop = true
+        defer { ThreadRole.inLoop = saved }
+        drain(body!)
+    }
+
+    private func drain(_ f: (Range<Int>) -> Void) {
+        while true {
+            let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if c >= chunks { return }
+            let lo = count * c / chunks, hi = count * (c + 1) / chunks
+            if lo < hi { f(lo..<hi) }
+        }
+    }
+
+    /// A helper: waits for a free core while the loop lasts, then takes chunks with it.
+    func help(_ budget: CoreBudget) {
+        guard budget.acquire(unless: { finished.load(ordering: .acquiring) }) else { return }
+        defer { budget.release() }
+        if helpWithCore() {
+            condition.lock()
+            inFlight -= 1
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// True when it ran chunks (and counted itself in `inFlight`); `body` is released on return.
+    private func helpWithCore() -> Bool {
+        condition.lock()
+        guard !finished.load(ordering: .acquiring), let f = body else { condition.unlock(); return false }
+        inFlight += 1
+        condition.unlock()
+        ThreadRole.holdsCore = true; ThreadRole.inLoop = true
+        drain(f)
+        ThreadRole.holdsCore = false; ThreadRole.inLoop = false
+        return true
+    }
+
+    /// Every chunk is claimed and the caller's are done: stop helpers that wait for a core,
+    /// wait for those still running, and let go of `body`.
+    func finish(_ budget: CoreBudget) {
+        finished.store(true, ordering: .releasing)
+        budget.wakeAll()
+        condition.lock()
+        while inFlight > 0 { condition.wait() }
+        body = nil
+        condition.unlock()
+    }
 }
 
 /// Carries a non-Sendable value into `concurrentPerform`; callers guarantee disjoint writes.

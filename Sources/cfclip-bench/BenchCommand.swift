@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "cfclip-bench",
         abstract: "Full-size speed and memory benchmarks with seeded random weights.",
         version: Version.text(program: "cfclip-bench"),
-        subcommands: [GemmBench.self, ConvBench.self, GeneratorBench.self, CLIPBench.self, ArcFaceBench.self, VGGBench.self, TrainStepBench.self, OptimizeBench.self, NadaBench.self, EncodeBench.self, LoadBench.self])
+        subcommands: [GemmBench.self, ConvBench.self, WinogradErrorBench.self, GeneratorBench.self, CLIPBench.self, ArcFaceBench.self, VGGBench.self, TrainStepBench.self, OptimizeBench.self, NadaBench.self, EncodeBench.self, PipelineBench.self, LoadBench.self])
 }
 
 /// Options every benchmark takes.

@@ -13,6 +13,8 @@ struct GeneratorBench: ParsableCommand {
     @Option(help: "Threads (BLAS and loops).") var threads = 2
     @Flag(help: "Print one flat JSON object.") var json = false
     @Flag(help: "Also print the time spent in each layer (to stderr).") var layers = false
+    @Flag(help: "Alternate each timed call with one by the direct convolution Winograd replaced, and time sgemm in the same run (medians).")
+    var compareDirect = false
 
     /// Reference cost of one image (multiply-adds x 2), as the issue quotes them.
     static let gflopPerImage: [Int: Double] = [1024: 149, 512: 119, 256: 90]
@@ -24,6 +26,7 @@ struct GeneratorBench: ParsableCommand {
         let w = Tensor(shape: [batch, config.nLatent, config.styleDim],
                        values: SeededNoise.gaussian(count: batch * config.nLatent * config.styleDim, seed: 2))
         _ = try g.synthesize(w)   // warm-up
+        if compareDirect { return try compare(g, w) }
         var best = Double.infinity
         for _ in 0..<max(repeats, 1) {
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -42,6 +45,41 @@ struct GeneratorBench: ParsableCommand {
         let gflop = Self.gflopPerImage[size] ?? 0
         printResults([("seconds_per_image", perImage), ("gflops_per_second", gflop / perImage),
                       ("batch", Double(batch)), ("size", Double(size)), ("threads", Double(threads)),
+                      ("peak_rss_mb", peakRSSMegabytes())], json: json)
+    }
+
+    /// Winograd and direct renders alternately, and the sgemm rate of a 64² 512-channel layer's
+    /// GEMM between them: medians, so drift in the machine's speed reaches all three alike.
+    func compare(_ g: Generator, _ w: Tensor) throws {
+        func timed(_ body: () throws -> Void) rethrows -> Double {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        }
+        let (m, n, k) = (512, 4096, 4608)
+        let a = seededTensor([m, k], seed: 5), b = seededTensor([k, n], seed: 6)
+        var c = Tensor(zeros: [m, n])
+        var wino: [Double] = [], direct: [Double] = [], gemm: [Double] = []
+        for _ in 0..<max(repeats, 1) {
+            ModulatedConv2D.winograd = true
+            wino.append(try timed { _ = try g.synthesize(w) } / Double(batch))
+            ModulatedConv2D.winograd = false
+            direct.append(try timed { _ = try g.synthesize(w) } / Double(batch))
+            ModulatedConv2D.winograd = true
+            let s = timed {
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    BLAS.sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+                } } }
+            }
+            gemm.append(2 * Double(m * n * k) / s / 1e9)
+        }
+        func mid(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        let gflop = Self.gflopPerImage[size] ?? 0
+        printResults([("winograd_seconds_per_image", mid(wino)), ("direct_seconds_per_image", mid(direct)),
+                      ("direct_over_winograd", mid(direct) / mid(wino)), ("sgemm_gflops_per_second", mid(gemm)),
+                      ("winograd_direct_gflops_per_second", gflop / mid(wino)), ("winograd_over_sgemm", gflop / mid(wino) / mid(gemm)),
+                      ("direct_over_sgemm", gflop / mid(direct) / mid(gemm)),
+                      ("batch", Double(batch)), ("size", Double(size)), ("threads", Double(threads)), ("repeats", Double(repeats)),
                       ("peak_rss_mb", peakRSSMegabytes())], json: json)
     }
 }

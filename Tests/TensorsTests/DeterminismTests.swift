@@ -19,6 +19,20 @@ final class GEMMDeterminismTests: XCTestCase {
         XCTAssertEqual(batch.matmul(w, transposeOther: true).slice(4..<5), batch.slice(4..<5).matmul(w, transposeOther: true))
     }
 
+    /// Winograd's 16 GEMMs run one per thread, whole: a split that followed the threads
+    /// would change the low bits of a render.
+    func testWinogradDoesNotDependOnTheThreadCount() {
+        let x = seeded([1, 64, 33, 31], seed: 9), packed = Winograd.pack(seeded([48, 64, 3, 3], seed: 10))
+        let saved = Parallel.threads
+        defer { Parallel.setThreads(saved) }
+        Parallel.setThreads(1)
+        let one = Winograd.forward(x, packed: packed, scale: 0.1)
+        for n in [2, 3, 4] {
+            Parallel.setThreads(n)
+            XCTAssertEqual(Winograd.forward(x, packed: packed, scale: 0.1), one, "\(n) threads")
+        }
+    }
+
     func testLargeGEMMDoesNotDependOnTheThreadCount() {
         let a = seeded([64, 300], seed: 5), b = seeded([300, 1000], seed: 6)
         let saved = Parallel.threads

@@ -62,6 +62,39 @@ final class OpsTests: XCTestCase {
         assertClose(Conv2D(stride: 1, padding: 1, columnBudget: 2000).forward(big, weight: wb), Naive.conv2d(big, wb, stride: 1, padding: 1), atol: 1e-5)
     }
 
+    /// Winograd F(2x2, 3x3) against the definition: odd and even sides (partial tiles on the
+    /// right and bottom), 1-pixel images, per-image channel styles, bands of one tile row and of
+    /// the whole image, and a sample that comes out the same alone and in a batch.
+    func testWinogradMatchesDefinition() {
+        let (cin, cout) = (5, 4)
+        let weight = seeded([cout, cin, 3, 3], seed: 81), packed = Winograd.pack(weight)
+        for (h, w) in [(9, 7), (8, 8), (1, 1), (2, 5), (3, 2)] {
+            let x = seeded([2, cin, h, w], seed: 82 + UInt64(h * 10 + w))
+            let styles = seeded([2, cin], seed: 83)
+            var scaled = x
+            for b in 0..<2 { for c in 0..<cin { for i in 0..<(h * w) { scaled[flat: (b * cin + c) * h * w + i] *= styles[flat: b * cin + c] } } }
+            var expected = Naive.conv2d(scaled, weight, stride: 1, padding: 1)
+            expected.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= 0.5 } }
+            for budget in [1, 1 << 21] {   // one tile row per band, and the whole image
+                let y = Winograd.forward(x, packed: packed, styles: styles, scale: 0.5, budget: budget)
+                assertClose(y, expected, atol: 1e-5)
+            }
+            let alone = Winograd.forward(x.slice(1..<2), packed: packed, styles: styles.slice(1..<2), scale: 0.5)
+            XCTAssertEqual(alone, Winograd.forward(x, packed: packed, styles: styles, scale: 0.5).slice(1..<2), "\(h)x\(w)")
+        }
+    }
+
+    /// The weight transform G g Gᵀ against its definition in double.
+    func testWinogradWeightTransform() {
+        let weight = seeded([3, 2, 3, 3], seed: 84), u = Winograd.pack(weight)
+        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        for o in 0..<3 { for c in 0..<2 { for i in 0..<4 { for j in 0..<4 {
+            var s = 0.0
+            for a in 0..<3 { for b in 0..<3 { s += g[i][a] * Double(weight[flat: (o * 2 + c) * 9 + a * 3 + b]) * g[j][b] } }
+            XCTAssertEqual(u[flat: ((i * 4 + j) * 3 + o) * 2 + c], Float(s), accuracy: 1e-6)
+        } } } }
+    }
+
     func testLinearMatchesDefinition() {
         let x = seeded([3, 5], seed: 4), w = seeded([2, 5], seed: 5), b = seeded([2], seed: 6)
         let y = Linear.forward(x, weight: w, bias: b, scale: 0.5, biasScale: 0.1)

@@ -14,7 +14,12 @@ public struct ModulatedConv2D: Sendable {
     public let blur: Upfirdn2D?          // after the stride-2 transposed conv
     let weightSquares: Tensor            // [out, in]: sum over the kernel window of W²
     let transposedWeight: Tensor?        // [out*k*k, in] for the transposed conv
-    let shiftedWeight: Tensor?           // ShiftedConv.pack(weight) for the same-size conv
+    let shiftedWeight: Tensor?           // ShiftedConv.pack(weight) for a same-size conv other than 3x3
+    let winogradWeight: Tensor?          // Winograd.pack(weight) for the 3x3 same-size conv
+
+    /// Off only in `cfclip-bench generator --compare-direct`: the direct convolution Winograd
+    /// replaced (its packed weight made on each call), timed in the same run.
+    nonisolated(unsafe) public static var winograd = true
 
     public var inChannels: Int { weight.shape[1] }
     public var outChannels: Int { weight.shape[0] }
@@ -40,7 +45,8 @@ public struct ModulatedConv2D: Sendable {
         transposedWeight = upsample ? Tensor(shape: [o * k * k, i]) { t in
             for oo in 0..<o { for ii in 0..<i { for kk in 0..<(k * k) { t[(oo * k * k + kk) * i + ii] = w[(oo * i + ii) * k * k + kk] } } }
         } : nil
-        shiftedWeight = !upsample && k % 2 == 1 ? ShiftedConv.pack(weight) : nil
+        winogradWeight = !upsample && k == 3 ? Winograd.pack(weight) : nil
+        shiftedWeight = !upsample && k % 2 == 1 && k != 3 ? ShiftedConv.pack(weight) : nil
     }
 
     /// `prefix` is e.g. `convs.3.conv`.
@@ -69,12 +75,15 @@ public struct ModulatedConv2D: Sendable {
         upsample ? convolveTransposed(x, styles: s) : convolveSame(x, styles: s)
     }
 
-    /// k x k, stride 1, padding k/2. im2col scales each input channel by its style as it copies;
-    /// one GEMM serves the whole batch when the columns fit the budget.
+    /// k x k, stride 1, padding k/2: 3x3 by Winograd F(2x2, 3x3); other sizes by im2col, which
+    /// scales each input channel by its style as it copies.
     func convolveSame(_ x: Tensor, styles s: Tensor) -> Tensor {
         let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let k = kernelSize, pad = k / 2, kdim = cin * k * k, p = h * w, cout = outChannels
-        if let packed = shiftedWeight, ShiftedConv.applies(kernel: (k, k), stride: 1, padding: pad, pixels: p) {
+        if Self.winograd, let packed = winogradWeight, min(h, w) >= Winograd.minimumSide {
+            return Winograd.forward(x, packed: packed, styles: s, scale: scale)
+        }
+        if let packed = shiftedWeight ?? (k == 3 && !upsample ? ShiftedConv.pack(weight) : nil), ShiftedConv.applies(kernel: (k, k), stride: 1, padding: pad, pixels: p) {
             return ShiftedConv.forward(x, packed: packed, styles: s, scale: scale, budget: min(columnBudget, 1 << 21))
         }
         var out = Tensor(uninitialized: [b, cout, h, w])
@@ -259,7 +268,10 @@ extension ModulatedConv2D {
     /// in/out axes swapped and its kernel flipped (a forward conv with K = out*k*k, so the GEMM
     /// stays efficient and nothing is scattered).
     func inputGradientSame(_ draw: Tensor) -> Tensor {
-        Conv2D(stride: 1, padding: kernelSize / 2, columnBudget: columnBudget)
+        if kernelSize == 3, min(draw.shape[2], draw.shape[3]) >= Winograd.minimumSide {
+            return Winograd.forward(draw, packed: Winograd.pack(swappedWeight(flipped: true)), scale: scale)
+        }
+        return Conv2D(stride: 1, padding: kernelSize / 2, columnBudget: columnBudget)
             .forward(draw, weight: swappedWeight(flipped: true), scale: scale)
     }
 

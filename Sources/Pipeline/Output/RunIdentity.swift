@@ -7,6 +7,11 @@ import Training
 /// queue depth, threads, the output folder and the partition change nothing in the outputs
 /// and are left out. Its SHA-256 is the config hash that resume and merge check.
 public struct RunIdentity: Sendable {
+    /// The renderer's output version, part of every config hash: a change that alters output
+    /// bytes for the same config bumps it, so a folder is never resumed with, or silently
+    /// compared as, another renderer's images. 2: Winograd F(2x2, 3x3) convolutions (2026-12-05).
+    public static let version = 2
+
     public let canonical: JSONValue
     public let configHash: String
 
@@ -61,7 +66,7 @@ public struct RunIdentity: Sendable {
                                ("seed", c.runtime.noise == .seeded ? .int(Int64(bitPattern: c.runtime.noiseSeed)) : .null)])),
             ("output", output),
             ("scores", .object([("metrics", .array(c.scores.metrics.map { .string($0.rawValue) })), ("source_text", opt(c.scores.sourceText))])),
-        ] + sourceFields + [("version", .int(1))])
+        ] + sourceFields + [("version", .int(Int64(Self.version)))])
         configHash = FileChecksum.sha256(Array(canonical.serialized(sortedKeys: true).utf8))
     }
 

@@ -28,7 +28,10 @@ struct ReadStage {
                     var batch = SampleBatch(shard: shard, rows: a..<b, indices: (a..<b).map(source.sampleIndex), lastOfShard: b == rows.upperBound,
                                             shardStarted: started, latents: codes.slice((a - slab.lowerBound)..<(b - slab.lowerBound)))
                     batch.timings["read"] = seconds * Double(b - a) / Double(slab.count)
-                    if !output.push(batch) { return }
+                    let t1 = StageClock.now()
+                    let ok = output.push(batch)
+                    clock.record("read") { $0.waitingOutput += StageClock.now() - t1 }
+                    if !ok { return }
                     a = b
                 }
             }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import CBLAS
+import Foundation
+import Models
+import Tensors
+
+/// The numerics of the generator's Winograd F(2x2, 3x3) convolutions at full size: each 3x3
+/// same-size layer of config-f 1024 (resolution and channels as in the generator), on a
+/// leaky-ReLU'd input with per-channel styles, against a float64 direct convolution. Prints
+/// the relative RMS and max error of float32 direct convolution (the GEMM path it replaced)
+/// and of Winograd, and their ratio, per layer; the forward convolution and the backward's
+/// input gradient have the same shapes here (cin = cout).
+struct WinogradErrorBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "winograd-error",
+        abstract: "Per-layer float32 error of Winograd and of direct convolution against float64, at the generator's full sizes.")
+    @Option(help: "Largest resolution (the generator's).") var size = 1024
+    @Flag(help: "Print one flat JSON object.") var json = false
+
+    func run() throws {
+        let layers = GeneratorConfig.configF(size: size).channels   // resolution -> channels, 4 ... size
+        var rows: [(String, Double)] = []
+        var worst = 0.0
+        for (i, ch) in layers.enumerated() {
+            let res = 4 << i
+            var x = seededTensor([1, ch, res, res], seed: UInt64(10 + i))
+            x.withUnsafeMutableBufferPointer { p in for j in 0..<p.count where p[j] < 0 { p[j] *= 0.2 } }
+            let styles = Tensor(shape: [1, ch], values: seededTensor([ch], seed: UInt64(40 + i)).scalars.map { 1 + 0.5 * $0 })
+            let w = seededTensor([ch, ch, 3, 3], seed: UInt64(70 + i))
+            var scaled = x
+            scaled.withUnsafeMutableBufferPointer { p in for c in 0..<ch { for j in 0..<(res * res) { p[c * res * res + j] *= styles[flat: c] } } }
+            let reference = Self.directDouble(scaled, w)
+            let direct = Conv2D(stride: 1, padding: 1).forward(scaled, weight: w)
+            let winograd = Winograd.forward(x, packed: Winograd.pack(w), styles: styles)
+            let (dr, dm): (Double, Double) = Self.error(direct, reference)
+            let (wr, wm): (Double, Double) = Self.error(winograd, reference)
+            worst = max(worst, wr / dr)
+            let name = "\(res)px_\(ch)ch"
+            let e7 = 1e7
+            rows.append(("\(name)_direct_rel_rms_e7", dr * e7))
+            rows.append(("\(name)_winograd_rel_rms_e7", wr * e7))
+            rows.append(("\(name)_ratio", wr / dr))
+            rows.append(("\(name)_direct_max_e7", dm * e7))
+            rows.append(("\(name)_winograd_max_e7", wm * e7))
+            if !json { FileHandle.standardError.write(Data(String(format: "%5d px %4d ch: direct %.2e, winograd %.2e (%.2fx)\n", res, ch, dr, wr, wr / dr).utf8)) }
+        }
+        rows.append(("worst_ratio", worst))
+        printResults(rows, json: json)
+    }
+
+    /// (RMS error, max error) relative to the RMS of the reference.
+    static func error(_ y: Tensor, _ ref: [Double]) -> (Double, Double) {
+        var se = 0.0, sr = 0.0, mx = 0.0
+        for i in 0..<ref.count { let d = Double(y[flat: i]) - ref[i]; se += d * d; sr += ref[i] * ref[i]; mx = max(mx, abs(d)) }
+        let rms = (sr / Double(ref.count)).squareRoot()
+        return ((se / Double(ref.count)).squareRoot() / rms, mx / rms)
+    }
+
+    /// 3x3, padding 1 convolution in float64: im2col over bands of rows and dgemm.
+    static func directDouble(_ x: Tensor, _ w: Tensor) -> [Double] {
+        let (cin, h, wd, cout) = (x.shape[1], x.shape[2], x.shape[3], w.shape[0])
+        let wv = w.scalars.map(Double.init), xv = x.scalars
+        var out = [Double](repeating: 0, count: cout * h * wd)
+        let rows = max(1, min(h, (1 << 23) / (9 * cin * wd)))
+        var col = [Double](repeating: 0, count: 9 * cin * rows * wd)
+        var tile = [Double](repeating: 0, count: cout * rows * wd)
+        var y0 = 0
+        while y0 < h {
+            let r = min(rows, h - y0), n = r * wd
+            for c in 0..<cin { for ky in 0..<3 { for kx in 0..<3 {
+                let base = ((c * 3 + ky) * 3 + kx) * n
+                for yy in 0..<r { for xx in 0..<wd {
+                    let iy = y0 + yy + ky - 1, ix = xx + kx - 1
+                    col[base + yy * wd + xx] = iy >= 0 && iy < h && ix >= 0 && ix < wd ? Double(xv[(c * h + iy) * wd + ix]) : 0
+                } }
+            } } }
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(n), Int32(9 * cin), 1,
+                        wv, Int32(9 * cin), col, Int32(n), 0, &tile, Int32(n))
+            for o in 0..<cout { for j in 0..<n { out[o * h * wd + y0 * wd + j] = tile[o * n + j] } }
+            y0 += r
+        }
+        return out
+    }
+}
