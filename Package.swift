@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "BuildInfo", dependencies: ["Tensors"], plugins: ["BuildInfoPlugin"]),
         .target(name: "Checkpoints", dependencies: ["Tensors", "FileIO", "CZlib"], swiftSettings: parsers),
         .target(name: "Models", dependencies: ["Tensors", "Checkpoints", "CZlib"], swiftSettings: numeric),
-        .target(name: "Media", dependencies: ["Tensors", "FileIO", "CPNG", "CJPEG", "CHDF5"], swiftSettings: parsers),
+        .target(name: "Media", dependencies: ["Tensors", "FileIO", "CPNG", "CJPEG", "CHDF5", "CZlib"], swiftSettings: parsers),
 
         // Scores of an edit (CLIP similarity, directional CLIP, identity, latent distance).
         .target(name: "Editing", dependencies: ["Tensors", "Models"], swiftSettings: numeric),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "FileIO", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Editing", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "FileIO", "CHDF5"], swiftSettings: numeric),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "FileIO", "CHDF5", "Tensors"], swiftSettings: numeric),
         .testTarget(name: "CLITests", dependencies: ["Media", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Editing", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FileIO", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),

@@ -1,4 +1,5 @@
 import Media
+import Tensors
 import XCTest
 
 final class ImageCodecTests: XCTestCase {
@@ -31,6 +32,21 @@ final class ImageCodecTests: XCTestCase {
         XCTAssertGreaterThan(bytes.count, px.count, "noise does not compress")
         XCTAssertEqual(try PNG.decode(bytes), img)
         XCTAssertEqual(try PNG.decode(try PNG.encode(RGBImage(width: 1, height: 1, pixels: [1, 2, 3]))).pixels, [1, 2, 3])
+    }
+
+    /// The strips compress on as many cores as are free: the bytes must still be a function of
+    /// the image alone (a resumed or re-run shard is checked by its SHA-256).
+    func testPNGBytesDoNotDependOnTheThreadCount() throws {
+        let img = gradient(333, 257)
+        let saved = Parallel.threads
+        defer { Parallel.setThreads(saved) }
+        Parallel.setThreads(1)
+        let one = try PNG.encode(img)
+        for n in [2, 3] {
+            Parallel.setThreads(n)
+            XCTAssertEqual(try PNG.encode(img), one, "\(n) threads")
+        }
+        XCTAssertEqual(try PNG.decode(one), img)
     }
 
     func testJPEGRoundTripIsClose() throws {
