@@ -37,6 +37,16 @@ func bestTime(seconds: Double, _ body: () -> Void) -> Double {
     return best
 }
 
+/// Seconds one call of `body` takes.
+func secondsOf(_ body: () throws -> Void) rethrows -> Double {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+}
+
+/// The median (the upper one of an even count) of timings from alternating runs.
+func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+
 /// Peak resident set size of this process so far, in MB (Linux `VmHWM`).
 func peakRSSMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }

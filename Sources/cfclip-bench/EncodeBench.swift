@@ -24,32 +24,26 @@ struct EncodeBench: ParsableCommand {
         let g = try Generator.load(from: config.randomStateDict(seed: 1), prefix: "", source: "random")
         let w = g.broadcast(g.mapping(Tensor(shape: [1, config.styleDim], values: SeededNoise.gaussian(count: config.styleDim, seed: 2))))
         let image = RGBImage(tensor: try g.synthesize(w, noise: .seeded([0])), index: 0)
-        func timed(_ body: () throws -> Void) rethrows -> Double {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        }
         var pngBytes = 0, libpngBytes = 0, jpegBytes = 0
         // one of each per round, so drift in the machine's speed reaches each kind alike
         var png: [Double] = [], libpng: [Double] = [], jpeg: [Double] = []
         for _ in 0..<max(repeats, 1) {
-            png.append(try timed { pngBytes = try PNG.encode(image).count })
-            libpng.append(timed { libpngBytes = Self.libpngEncode(image) })
-            jpeg.append(try timed { jpegBytes = try JPEG.encode(image, quality: 95).count })
+            png.append(try secondsOf { pngBytes = try PNG.encode(image).count })
+            libpng.append(secondsOf { libpngBytes = Self.libpngEncode(image) })
+            jpeg.append(try secondsOf { jpegBytes = try JPEG.encode(image, quality: 95).count })
         }
-        func mid(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         var levelRows: [(String, Double)] = []
         if levels {
             for level in 1...9 {
                 var t: [Double] = [], bytes = 0
-                for _ in 0..<max(repeats, 1) { t.append(try timed { bytes = try PNG.encode(image, level: level).count }) }
-                levelRows += [("png_level\(level)_seconds", mid(t)), ("png_level\(level)_megabytes", Double(bytes) / 1e6)]
+                for _ in 0..<max(repeats, 1) { t.append(try secondsOf { bytes = try PNG.encode(image, level: level).count }) }
+                levelRows += [("png_level\(level)_seconds", median(t)), ("png_level\(level)_megabytes", Double(bytes) / 1e6)]
             }
         }
-        printResults(levelRows + [("png_seconds", mid(png)), ("png_megabytes", Double(pngBytes) / 1e6),
-                      ("libpng_seconds", mid(libpng)), ("libpng_megabytes", Double(libpngBytes) / 1e6),
-                      ("libpng_over_png_seconds", mid(libpng) / mid(png)), ("png_over_libpng_bytes", Double(pngBytes) / Double(max(libpngBytes, 1))),
-                      ("jpeg95_seconds", mid(jpeg)), ("jpeg95_megabytes", Double(jpegBytes) / 1e6),
+        printResults(levelRows + [("png_seconds", median(png)), ("png_megabytes", Double(pngBytes) / 1e6),
+                      ("libpng_seconds", median(libpng)), ("libpng_megabytes", Double(libpngBytes) / 1e6),
+                      ("libpng_over_png_seconds", median(libpng) / median(png)), ("png_over_libpng_bytes", Double(pngBytes) / Double(max(libpngBytes, 1))),
+                      ("jpeg95_seconds", median(jpeg)), ("jpeg95_megabytes", Double(jpegBytes) / 1e6),
                       ("size", Double(size)), ("threads", Double(Parallel.threads))], json: json)
     }
 

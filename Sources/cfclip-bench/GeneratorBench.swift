@@ -51,34 +51,28 @@ struct GeneratorBench: ParsableCommand {
     /// Winograd and direct renders alternately, and the sgemm rate of a 64² 512-channel layer's
     /// GEMM between them: medians, so drift in the machine's speed reaches all three alike.
     func compare(_ g: Generator, _ w: Tensor) throws {
-        func timed(_ body: () throws -> Void) rethrows -> Double {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        }
         let (m, n, k) = (512, 4096, 4608)
         let a = seededTensor([m, k], seed: 5), b = seededTensor([k, n], seed: 6)
         var c = Tensor(zeros: [m, n])
         var wino: [Double] = [], direct: [Double] = [], gemm: [Double] = []
         for _ in 0..<max(repeats, 1) {
             ModulatedConv2D.winograd = true
-            wino.append(try timed { _ = try g.synthesize(w) } / Double(batch))
+            wino.append(try secondsOf { _ = try g.synthesize(w) } / Double(batch))
             ModulatedConv2D.winograd = false
-            direct.append(try timed { _ = try g.synthesize(w) } / Double(batch))
+            direct.append(try secondsOf { _ = try g.synthesize(w) } / Double(batch))
             ModulatedConv2D.winograd = true
-            let s = timed {
+            let s = secondsOf {
                 a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
                     BLAS.sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
                 } } }
             }
             gemm.append(2 * Double(m * n * k) / s / 1e9)
         }
-        func mid(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         let gflop = Self.gflopPerImage[size] ?? 0
-        printResults([("winograd_seconds_per_image", mid(wino)), ("direct_seconds_per_image", mid(direct)),
-                      ("direct_over_winograd", mid(direct) / mid(wino)), ("sgemm_gflops_per_second", mid(gemm)),
-                      ("winograd_direct_gflops_per_second", gflop / mid(wino)), ("winograd_over_sgemm", gflop / mid(wino) / mid(gemm)),
-                      ("direct_over_sgemm", gflop / mid(direct) / mid(gemm)),
+        printResults([("winograd_seconds_per_image", median(wino)), ("direct_seconds_per_image", median(direct)),
+                      ("direct_over_winograd", median(direct) / median(wino)), ("sgemm_gflops_per_second", median(gemm)),
+                      ("winograd_direct_gflops_per_second", gflop / median(wino)), ("winograd_over_sgemm", gflop / median(wino) / median(gemm)),
+                      ("direct_over_sgemm", gflop / median(direct) / median(gemm)),
                       ("batch", Double(batch)), ("size", Double(size)), ("threads", Double(threads)), ("repeats", Double(repeats)),
                       ("peak_rss_mb", peakRSSMegabytes())], json: json)
     }

@@ -83,7 +83,10 @@ public struct ModulatedConv2D: Sendable {
         if Self.winograd, let packed = winogradWeight, min(h, w) >= Winograd.minimumSide {
             return Winograd.forward(x, packed: packed, styles: s, scale: scale)
         }
-        if let packed = shiftedWeight ?? (k == 3 && !upsample ? ShiftedConv.pack(weight) : nil), ShiftedConv.applies(kernel: (k, k), stride: 1, padding: pad, pixels: p) {
+        // applies first: the 3x3 layers keep no shifted weight, and packing one on every call of a
+        // small layer it does not serve was wasted work
+        if ShiftedConv.applies(kernel: (k, k), stride: 1, padding: pad, pixels: p),
+           let packed = shiftedWeight ?? (k == 3 && !upsample ? ShiftedConv.pack(weight) : nil) {
             return ShiftedConv.forward(x, packed: packed, styles: s, scale: scale, budget: min(columnBudget, 1 << 21))
         }
         var out = Tensor(uninitialized: [b, cout, h, w])
