@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Checkpoints
 import Models
 import Tensors
 
@@ -13,6 +14,10 @@ struct ArcFaceBench: ParsableCommand {
     @Flag(help: "Print one flat JSON object.") var json = false
     @Option(help: "Floats per im2col tile (default: the model's).") var columnBudget: Int?
     @Flag(help: "Also print the time spent in each unit at the first batch size (to stderr).") var layers = false
+    @Option(help: "An IR-SE50 state dict to time instead of seeded random weights (onnx_peer.py export's irse50.pth).")
+    var weights: String?
+    @Option(help: "onnx_peer.py export's check.json: also print the largest difference from torch's embedding.")
+    var check: String?
 
     /// Multiply-adds of one 112x112 embedding (convs, shortcut convs and the linear layer).
     static let gmacPerEmbedding = 6.3
@@ -20,10 +25,15 @@ struct ArcFaceBench: ParsableCommand {
     func run() throws {
         Parallel.setThreads(threads)
         let config = BackboneConfig.irse(numLayers: 50)
-        var net = try Backbone.load(from: config.randomStateDict(seed: 1), source: "random")
+        var net = try weights.map { try Backbone.load(from: StateDict.load($0), source: $0) }
+            ?? Backbone.load(from: config.randomStateDict(seed: 1), source: "random")
         if let b = columnBudget { net.columnBudget = b }
         let sizes = batches.split(separator: ",").compactMap { Int($0) }
         var rows: [(String, Double)] = []
+        if let check {
+            let c = try PeerCheck(file: check, model: "irse50")
+            rows.append(("max_abs_vs_torch", c.maxAbsError(try net.embedding(c.input))))
+        }
         for (i, b) in sizes.enumerated() {
             let x = seededTensor([b, 3, config.inputSize, config.inputSize], seed: 2)
             var e = Tensor(zeros: [1])

@@ -58,12 +58,16 @@ func peakRSSMegabytes() -> Double {
 }
 
 func printResults(_ rows: [(String, Double)], json: Bool) {
+    // errors such as max_abs_vs_torch are far below the fixed decimals
+    func text(_ v: Double, _ decimals: Int) -> String {
+        v != 0 && abs(v) < 0.01 ? String(format: "%.3e", v) : String(format: "%.\(decimals)f", v)
+    }
     if json {
-        let body = rows.map { "\"\($0.0)\": \(String(format: "%.4f", $0.1))" }.joined(separator: ", ")
+        let body = rows.map { "\"\($0.0)\": \(text($0.1, 4))" }.joined(separator: ", ")
         print("{\(body)}")
     } else {
         let width = rows.map(\.0.count).max() ?? 0
-        for (k, v) in rows { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%.2f", v)) }
+        for (k, v) in rows { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + text(v, 2)) }
     }
 }
 

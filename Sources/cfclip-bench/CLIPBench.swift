@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Checkpoints
 import Models
 import Tensors
 
@@ -10,14 +11,23 @@ struct CLIPBench: ParsableCommand {
     @Option(help: "Threads (BLAS and loops).") var threads = 2
     @Option(help: "Minimum seconds of repeated calls per measurement.") var seconds: Double = 2
     @Flag(help: "Print one flat JSON object.") var json = false
+    @Option(help: "Image batch sizes to time (comma separated).") var batches = "1,8"
+    @Option(help: "A CLIP ViT-B/32 state dict to time instead of seeded random weights (onnx_peer.py export's clip.pt).")
+    var weights: String?
+    @Option(help: "onnx_peer.py export's check.json: also print the largest difference from torch's image embedding.")
+    var check: String?
 
     func run() throws {
         Parallel.setThreads(threads)
-        let config = CLIPConfig.vitB32
-        let model = try CLIPModel.load(from: config.randomStateDict(seed: 1), source: "random")
+        let model = try weights.map { try CLIPModel.load(from: StateDict.load($0), source: $0) }
+            ?? CLIPModel.load(from: CLIPConfig.vitB32.randomStateDict(seed: 1), source: "random")
         var rows: [(String, Double)] = []
+        if let check {
+            let c = try PeerCheck(file: check, model: "clip")
+            rows.append(("max_abs_vs_torch", c.maxAbsError(model.encodeImage(c.input))))
+        }
         let gflop = Self.imageGFLOP(model.visual)
-        for batch in [1, 8] {
+        for batch in batches.split(separator: ",").compactMap({ Int($0) }) {
             let images = Tensor(shape: [batch, 3, 224, 224], values: SeededNoise.gaussian(count: batch * 3 * 224 * 224, seed: 2))
             let t = bestTime(seconds: seconds) { _ = model.encodeImage(images) }
             rows.append(("ms_per_image_batch\(batch)", t / Double(batch) * 1000))

@@ -37,7 +37,11 @@ public struct Backbone: Sendable {
         inputConv = r.tensor("input_layer.0.weight", [c.stem, c.imageChannels, 3, 3])
         inputBN = BatchNormLayer(r, "input_layer.1", channels: c.stem)
         inputPReLU = r.tensor("input_layer.2.weight", [c.stem])
-        body = c.units.enumerated().map { BottleneckIRSE(r, "body.\($0.offset)", $0.element) }
+        var side = c.inputSize
+        body = c.units.enumerated().map { i, u in
+            defer { side = (side - 1) / u.stride + 1 }
+            return BottleneckIRSE(r, "body.\(i)", u, side: side)
+        }
         outputBN = BatchNormLayer(r, "output_layer.0", channels: c.lastDepth)
         linearWeight = r.tensor("output_layer.3.weight", [c.embeddingDim, c.lastDepth * c.featureSize * c.featureSize])
         linearBias = r.tensor("output_layer.3.bias", [c.embeddingDim])

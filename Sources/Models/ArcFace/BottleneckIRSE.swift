@@ -14,8 +14,17 @@ public struct BottleneckIRSE: Sendable {
     public let se: SEModule                 // res_layer.5
     public let shortcutConv: Tensor?        // shortcut_layer.0.weight [depth, in, 1, 1]
     public let shortcutBN: BatchNormLayer?  // shortcut_layer.1
+    /// Winograd weights of the stride-1 convs on planes of `Winograd.minimumSide` and up
+    /// (16/9 of their size, made once here: per call it would cost more than it saves)
+    let conv1Winograd: Tensor?
+    let conv3Winograd: Tensor?
+    /// Packed weights of the convs whose output is smaller than that (the 7x7 stage), which run
+    /// as one product of patch rows (Conv2D.forward(_:packed:kernel:))
+    let conv1Rows: PackedMatrix?
+    let conv3Rows: PackedMatrix?
 
-    public init(_ r: WeightReader, _ key: String, _ u: BackboneConfig.Unit) {
+    /// `side`: the height and width of the unit's input.
+    public init(_ r: WeightReader, _ key: String, _ u: BackboneConfig.Unit, side: Int) {
         unit = u
         let (cin, d) = (u.inChannel, u.depth)
         bn0 = BatchNormLayer(r, "\(key).res_layer.0", channels: cin)
@@ -30,15 +39,23 @@ public struct BottleneckIRSE: Sendable {
         } else {
             shortcutConv = nil; shortcutBN = nil
         }
+        let fast = side >= Winograd.minimumSide, outSide = (side - 1) / u.stride + 1
+        conv1Winograd = fast ? Winograd.pack(conv1) : nil
+        conv3Winograd = fast && u.stride == 1 ? Winograd.pack(conv3) : nil
+        conv1Rows = fast ? nil : PackedMatrix(conv1.reshaped([d, cin * 9]))
+        conv3Rows = outSide >= Winograd.minimumSide ? nil : PackedMatrix(conv3.reshaped([d, d * 9]))
     }
 
     /// x [N, in, H, W] -> [N, depth, H', W'] with H' = (H - 1) / stride + 1. Frozen weights:
     /// with a tape, gradients reach x. Without one the elementwise steps run in place.
     func callAsFunction(_ x: Var, columnBudget: Int = 1 << 21) -> Var {
         let s = unit.stride
-        var h = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget).forward(bn0(x), frozenWeight: conv1)
+        let same = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget), strided = Conv2D(stride: s, padding: 1, columnBudget: columnBudget)
+        var h = conv1Rows.map { same.forward(bn0(x), frozenWeight: conv1, rows: $0) }
+            ?? same.forward(bn0(x), frozenWeight: conv1, winograd: conv1Winograd)
         h = PReLU.forward(consume h, slope: prelu)
-        h = Conv2D(stride: s, padding: 1, columnBudget: columnBudget).forward(h, frozenWeight: conv3)
+        h = conv3Rows.map { strided.forward(h, frozenWeight: conv3, rows: $0) }
+            ?? strided.forward(h, frozenWeight: conv3, winograd: conv3Winograd)
         h = se(bn4(consume h))
         // a strided 1x1 conv reads every s-th pixel: subsample first, then one plain GEMM
         let sub = s == 1 ? x : MaxPool2D.forward(x, kernel: 1, stride: s)

@@ -4,36 +4,37 @@ import Tensors
 /// QuickGELU -> c_proj. Activations are batch-first [N, L, width] here; the reference's
 /// sequence-first layout only changes where the batch axis sits.
 public struct ResidualAttentionBlock: Sendable {
-    public let attnInProjWeight: Tensor   // attn.in_proj_weight [3w, w]
-    public let attnInProjBias: Tensor     // attn.in_proj_bias [3w]
-    public let attnOutProj: (weight: Tensor, bias: Tensor)  // attn.out_proj [w, w], [w]
+    // the four projections are packed at load (PackedMatrix): the towers run them on 50-77
+    // token rows, where OpenBLAS repacked each weight on every call
+    public let attnInProj: (weight: PackedMatrix, bias: Tensor)   // attn.in_proj_weight [3w, w], in_proj_bias [3w]
+    public let attnOutProj: (weight: PackedMatrix, bias: Tensor)  // attn.out_proj [w, w], [w]
     public let ln1: (weight: Tensor, bias: Tensor)
     public let ln2: (weight: Tensor, bias: Tensor)
-    public let cFc: (weight: Tensor, bias: Tensor)          // mlp.c_fc [4w, w]
-    public let cProj: (weight: Tensor, bias: Tensor)        // mlp.c_proj [w, 4w]
+    public let cFc: (weight: PackedMatrix, bias: Tensor)          // mlp.c_fc [4w, w]
+    public let cProj: (weight: PackedMatrix, bias: Tensor)        // mlp.c_proj [w, 4w]
     public let heads: Int
 
     init(_ r: WeightReader, _ p: String, width w: Int, heads: Int) {
-        attnInProjWeight = r.tensor("\(p).attn.in_proj_weight", [3 * w, w])
-        attnInProjBias = r.tensor("\(p).attn.in_proj_bias", [3 * w])
-        attnOutProj = (r.tensor("\(p).attn.out_proj.weight", [w, w]), r.tensor("\(p).attn.out_proj.bias", [w]))
+        func packed(_ name: String, _ shape: [Int]) -> PackedMatrix { PackedMatrix(r.tensor(name, shape)) }
+        attnInProj = (packed("\(p).attn.in_proj_weight", [3 * w, w]), r.tensor("\(p).attn.in_proj_bias", [3 * w]))
+        attnOutProj = (packed("\(p).attn.out_proj.weight", [w, w]), r.tensor("\(p).attn.out_proj.bias", [w]))
         ln1 = (r.tensor("\(p).ln_1.weight", [w]), r.tensor("\(p).ln_1.bias", [w]))
         ln2 = (r.tensor("\(p).ln_2.weight", [w]), r.tensor("\(p).ln_2.bias", [w]))
         let hidden = r.shape("\(p).mlp.c_fc.weight")?.first ?? 4 * w
-        cFc = (r.tensor("\(p).mlp.c_fc.weight", [hidden, w]), r.tensor("\(p).mlp.c_fc.bias", [hidden]))
-        cProj = (r.tensor("\(p).mlp.c_proj.weight", [w, hidden]), r.tensor("\(p).mlp.c_proj.bias", [w]))
+        cFc = (packed("\(p).mlp.c_fc.weight", [hidden, w]), r.tensor("\(p).mlp.c_fc.bias", [hidden]))
+        cProj = (packed("\(p).mlp.c_proj.weight", [w, hidden]), r.tensor("\(p).mlp.c_proj.bias", [w]))
         self.heads = heads
     }
 
     /// x [N, L, w] -> [N, L, w]. The weights are frozen: with a tape, gradients reach x only.
     func callAsFunction(_ x: Var, causal: Bool) -> Var {
         let h1 = LayerNorm.forward(x, weight: ln1.weight, bias: ln1.bias)
-        let qkv = Linear.forward(h1, weight: Var(attnInProjWeight), bias: Var(attnInProjBias))
+        let qkv = Linear.forward(h1, packed: attnInProj.weight, bias: attnInProj.bias)
         let a = Attention.forward(qkv: qkv, heads: heads, causal: causal)
-        let y = Diff.add(x, Linear.forward(a, weight: Var(attnOutProj.weight), bias: Var(attnOutProj.bias)))
+        let y = Diff.add(x, Linear.forward(a, packed: attnOutProj.weight, bias: attnOutProj.bias))
         let h2 = LayerNorm.forward(y, weight: ln2.weight, bias: ln2.bias)
-        let m = QuickGELU.forward(Linear.forward(h2, weight: Var(cFc.weight), bias: Var(cFc.bias)))
-        return Diff.add(y, Linear.forward(m, weight: Var(cProj.weight), bias: Var(cProj.bias)))
+        let m = QuickGELU.forward(Linear.forward(h2, packed: cFc.weight, bias: cFc.bias))
+        return Diff.add(y, Linear.forward(m, packed: cProj.weight, bias: cProj.bias))
     }
 }
 

@@ -10,6 +10,7 @@ public struct VisionTransformer: Sendable {
     public let transformer: CLIPTransformer
     public let lnPost: (weight: Tensor, bias: Tensor)
     public let proj: Tensor                   // [w, embed]
+    let projPacked: PackedMatrix              // projᵀ: the whole tower then computes a sample the same in any batch
 
     public var width: Int { conv1.shape[0] }
     public var patchSize: Int { conv1.shape[2] }
@@ -27,6 +28,7 @@ public struct VisionTransformer: Sendable {
         transformer = CLIPTransformer(r, "visual.transformer", width: w, heads: heads ?? max(w / 64, 1))
         lnPost = (r.tensor("visual.ln_post.weight", [w]), r.tensor("visual.ln_post.bias", [w]))
         proj = r.tensor("visual.proj", [w, embed])
+        projPacked = PackedMatrix(proj.transposed())
     }
 
     /// Patch features [N, w, g, g] -> tokens [N, g² + 1, w]: the class embedding first, then the
@@ -71,6 +73,6 @@ public struct VisionTransformer: Sendable {
         let cls = Diff.reshape(Diff.slice(h, axis: 1, 0..<1), [n, width])
         let post = LayerNorm.forward(cls, weight: lnPost.weight, bias: lnPost.bias)
         hook?("ln_post", post.value)
-        return Diff.matmul(post, proj)
+        return Linear.forward(post, packed: projPacked, bias: nil)
     }
 }

@@ -8,4 +8,24 @@ extension Conv2D {
             x.accumulate(inputGradient(dy, weight: weight, inputShape: x.shape))
         }
     }
+
+    /// The same for a 3x3, stride 1, padding 1 conv with `winograd` = `Winograd.pack(weight)`
+    /// made at load: planes of `Winograd.minimumSide` and up run F(2x2, 3x3), 2.25x fewer
+    /// multiplications; the input gradient stays the direct convolution's.
+    func forward(_ x: Var, frozenWeight weight: Tensor, winograd: Tensor?) -> Var {
+        guard let packed = winograd, stride == 1, padding == 1, min(x.shape[2], x.shape[3]) >= Winograd.minimumSide else {
+            return forward(x, frozenWeight: weight)
+        }
+        return taped(Winograd.forward(x.value, packed: packed), x) { dy in
+            x.accumulate(inputGradient(dy, weight: weight, inputShape: x.shape))
+        }
+    }
+
+    /// The same with `rows` = PackedMatrix(weight as [Cout, Cin*kh*kw]) for an output of few
+    /// pixels (Conv2D.forward(_:packed:kernel:)); the input gradient is the direct one.
+    func forward(_ x: Var, frozenWeight weight: Tensor, rows: PackedMatrix) -> Var {
+        taped(forward(x.value, packed: rows, kernel: (weight.shape[2], weight.shape[3])), x) { dy in
+            x.accumulate(inputGradient(dy, weight: weight, inputShape: x.shape))
+        }
+    }
 }

@@ -13,7 +13,6 @@ public struct ModulatedConv2D: Sendable {
     public let upsample: Bool
     public let blur: Upfirdn2D?          // after the stride-2 transposed conv
     let weightSquares: Tensor            // [out, in]: sum over the kernel window of W²
-    let transposedWeight: Tensor?        // [out*k*k, in] for the transposed conv
     let shiftedWeight: Tensor?           // ShiftedConv.pack(weight) for a same-size conv other than 3x3
     let winogradWeight: Tensor?          // Winograd.pack(weight) for the 3x3 same-size conv
 
@@ -42,9 +41,6 @@ public struct ModulatedConv2D: Sendable {
         weightSquares = Tensor(shape: [o, i]) { sq in
             for a in 0..<(o * i) { var s: Float = 0; for t in 0..<(k * k) { s += w[a * k * k + t] * w[a * k * k + t] }; sq[a] = s }
         }
-        transposedWeight = upsample ? Tensor(shape: [o * k * k, i]) { t in
-            for oo in 0..<o { for ii in 0..<i { for kk in 0..<(k * k) { t[(oo * k * k + kk) * i + ii] = w[(oo * i + ii) * k * k + kk] } } }
-        } : nil
         winogradWeight = !upsample && k == 3 ? Winograd.pack(weight) : nil
         shiftedWeight = !upsample && k % 2 == 1 && k != 3 ? ShiftedConv.pack(weight) : nil
     }
@@ -145,13 +141,18 @@ public struct ModulatedConv2D: Sendable {
         let cols = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * tileRows * w)
         let wmod = UnsafeMutablePointer<Float>.allocate(capacity: rowsK * cin)
         defer { cols.deallocate(); wmod.deallocate() }
+        let kk = k * k
         x.withUnsafeBufferPointer { xp in
-            transposedWeight!.withUnsafeBufferPointer { tw in
+            weight.withUnsafeBufferPointer { wp in
                 full.withUnsafeMutableBufferPointer { fp in
                     for bi in 0..<b {
-                        // per-sample weight: columns of [out*k*k, in] scaled by s[b, i]
+                        // per-sample weight [out*k*k, in], W[o, i, t] * s[b, i] at row o*k*k + t, made
+                        // from the weight itself (a transposed copy kept per layer cost 34 MB at 1024²)
                         let st = Array(sv[(bi * cin)..<((bi + 1) * cin)])
-                        for r in 0..<rowsK { for i in 0..<cin { wmod[r * cin + i] = tw[r * cin + i] * st[i] } }
+                        for o in 0..<cout {
+                            let src = wp.baseAddress! + o * cin * kk, dst = wmod + o * kk * cin
+                            for i in 0..<cin { let si = st[i]; for t in 0..<kk { dst[t * cin + i] = src[i * kk + t] * si } }
+                        }
                         var y0 = 0
                         while y0 < h {
                             let rows = min(tileRows, h - y0)

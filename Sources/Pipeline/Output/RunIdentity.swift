@@ -9,8 +9,10 @@ import Training
 public struct RunIdentity: Sendable {
     /// The renderer's output version, part of every config hash: a change that alters output
     /// bytes for the same config bumps it, so a folder is never resumed with, or silently
-    /// compared as, another renderer's images. 2: Winograd F(2x2, 3x3) convolutions (2026-12-05).
-    public static let version = 2
+    /// compared as, another renderer's images or scores. 2: Winograd F(2x2, 3x3) convolutions
+    /// (2026-12-05). 3: CLIP's projections by PackedMatrix, IR-SE50 by Winograd and patch rows:
+    /// scores change in their last digits, images do not (2026-12-05).
+    public static let version = 3
 
     public let canonical: JSONValue
     public let configHash: String

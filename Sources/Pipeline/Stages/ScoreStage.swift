@@ -3,7 +3,8 @@ import Tensors
 
 /// The configured scores of every (sample, edit): CLIP similarity to the edit's text,
 /// directional CLIP against the source text, ArcFace identity between source and edit, and
-/// the latent distance. Source-image features are computed once per batch.
+/// the latent distance. Source-image features are computed once per batch; CLIP sees the whole
+/// batch in one call, ArcFace one image at a time (it gains nothing from more).
 struct ScoreStage {
     let metrics: [Metric]
     let models: ModelSet
@@ -13,14 +14,21 @@ struct ScoreStage {
         var b = batch
         let n = b.rows.count
         let wantsCLIP = metrics.contains(.clipSimilarity) || metrics.contains(.directionalCLIP)
-        let clipSource = wantsCLIP ? models.clipImages.map { c in perSample(b.sourceImages!, c.features) } : nil
+        // CLIP's image tower computes an image the same in any batch (PackedMatrix), so the
+        // sources and every scored edit go through it in one call, its weights read once
+        let directional = metrics.contains(.directionalCLIP) && models.sourceTextEmbedding != nil
+        let clipEdits = wantsCLIP ? models.edits.indices.filter { models.edits[$0].scoreText != nil } : []
+        let clipBlocks = (directional ? [b.sourceImages!] : []) + clipEdits.map { b.editImages[$0] }
+        let clipFeatures = clipBlocks.isEmpty ? nil : models.clipImages.map { $0.features(Tensor.concatenate(clipBlocks)) }
+        func clipRows(_ block: Int) -> Tensor { clipFeatures!.slice(block * n..<((block + 1) * n)) }
+        let clipSource = directional && clipFeatures != nil ? clipRows(0) : nil
         let idSource = metrics.contains(.identity) ? try models.identity.map { id in try perSample(b.sourceImages!, id.features) } : nil
         b.scores = try models.edits.indices.map { e in
             var table = [[String: Float]](repeating: [:], count: n)
             func put(_ m: Metric, _ values: [Float]) { for i in 0..<n { table[i][m.rawValue] = values[i] } }
             let edit = models.edits[e]
-            if wantsCLIP, let encoder = models.clipImages, let text = edit.scoreText {
-                let f = perSample(b.editImages[e], encoder.features)
+            if clipFeatures != nil, let text = edit.scoreText, let at = clipEdits.firstIndex(of: e) {
+                let f = clipRows(at + (directional ? 1 : 0))
                 if metrics.contains(.clipSimilarity) {
                     put(.clipSimilarity, CLIPSimilarity(textFeature: text).scores(imageFeatures: f))
                 }

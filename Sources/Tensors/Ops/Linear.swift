@@ -77,3 +77,30 @@ extension Linear {
         }
     }
 }
+
+extension Linear {
+    /// `forward` with a frozen weight packed at load: every row in one product, each row's
+    /// result the same as alone (see PackedMatrix).
+    public static func forward(_ x: Tensor, packed: PackedMatrix, bias: Tensor?) -> Tensor {
+        precondition(x.shape.last == packed.inFeatures && (bias?.count ?? packed.outFeatures) == packed.outFeatures,
+                     "linear: input \(x.shape) for a packed weight [\(packed.outFeatures), \(packed.inFeatures)]")
+        let rows = x.count / max(packed.inFeatures, 1)
+        var out = Tensor(uninitialized: Array(x.shape.dropLast()) + [packed.outFeatures])
+        if rows == 0 || packed.outFeatures == 0 { return out }
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { op in
+            if let bias {
+                bias.withUnsafeBufferPointer { bp in packed.multiply(xp.baseAddress!, rows: rows, bias: bp.baseAddress!, into: op.baseAddress!) }
+            } else {
+                packed.multiply(xp.baseAddress!, rows: rows, bias: nil, into: op.baseAddress!)
+            }
+        } }
+        return out
+    }
+
+    /// Differentiable in x only (a frozen layer): dx = dy W, with W unpacked for the call.
+    public static func forward(_ x: Var, packed: PackedMatrix, bias: Tensor?) -> Var {
+        taped(forward(x.value, packed: packed, bias: bias), x) { dy in
+            x.accumulate(backward(dy, x: x.value, weight: packed.unpacked(), needWeight: false, needBias: false).dx!)
+        }
+    }
+}

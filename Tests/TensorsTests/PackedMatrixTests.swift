@@ -1,0 +1,52 @@
+import Tensors
+import XCTest
+
+/// PackedMatrix: CLIP's projections without OpenBLAS, so a whole batch is one call.
+final class PackedMatrixTests: XCTestCase {
+    /// 37 outputs (a partial panel of 5), K = 300 (two k-blocks), 13 rows (a tail tile of 1):
+    /// a wrong panel offset, a lost k-block or an unmasked padding column would show here.
+    func testProductMatchesDoublePrecision() {
+        let w = seeded([37, 300], seed: 1), b = seeded([37], seed: 2), x = seeded([13, 300], seed: 3)
+        let y = Linear.forward(x, packed: PackedMatrix(w), bias: b)
+        XCTAssertEqual(y.shape, [13, 37])
+        let (wv, bv, xv, yv) = (w.scalars, b.scalars, x.scalars, y.scalars)
+        for r in 0..<13 { for o in 0..<37 {
+            var s = Double(bv[o])
+            for k in 0..<300 { s += Double(xv[r * 300 + k]) * Double(wv[o * 300 + k]) }
+            XCTAssertEqual(Double(yv[r * 37 + o]), s, accuracy: 1e-5 * max(1, abs(s)), "[\(r), \(o)]")
+        } }
+    }
+
+    /// The promise that lets CLIP score a batch in one call: a row's bytes do not depend on the
+    /// rows beside it, how many there are, or the thread count.
+    func testRowDoesNotDependOnItsBatchOrTheThreadCount() {
+        let packed = PackedMatrix(seeded([50, 520], seed: 4)), b = seeded([50], seed: 5)
+        let tokens = seeded([3, 50, 520], seed: 6)
+        let saved = Parallel.threads
+        defer { Parallel.setThreads(saved) }
+        Parallel.setThreads(1)
+        let all = Linear.forward(tokens, packed: packed, bias: b)
+        for n in [2, 3] {
+            Parallel.setThreads(n)
+            XCTAssertEqual(Linear.forward(tokens, packed: packed, bias: b), all, "\(n) threads")
+            for s in 0..<3 {
+                XCTAssertEqual(Linear.forward(tokens.slice(s..<(s + 1)), packed: packed, bias: b), all.slice(s..<(s + 1)), "sample \(s)")
+            }
+            let oneRow = Linear.forward(tokens.slice(1..<2).reshaped([50, 520]).slice(7..<8), packed: packed, bias: b)
+            XCTAssertEqual(oneRow.scalars, Array(all.scalars[((50 + 7) * 50)..<((50 + 8) * 50)]), "a row alone")
+        }
+    }
+
+    func testUnpackedIsTheWeightAndTheBackwardUsesIt() {
+        let w = seeded([21, 40], seed: 7)
+        let packed = PackedMatrix(w)
+        XCTAssertEqual(packed.unpacked(), w)
+        let tape = Tape(), x = tape.parameter(seeded([4, 40], seed: 8))
+        let y = Linear.forward(x, packed: packed, bias: nil)
+        let dy = seeded([4, 21], seed: 9)
+        tape.backward(y, seed: dy)
+        let expected = dy.matmul(w).scalars, got = x.grad?.scalars ?? []
+        XCTAssertEqual(got.count, expected.count)
+        for (g, e) in zip(got, expected) { XCTAssertEqual(g, e, accuracy: 1e-5 * max(1, abs(e))) }
+    }
+}
