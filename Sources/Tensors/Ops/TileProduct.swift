@@ -1,0 +1,92 @@
+/// C = alpha · A B (+ bias per column) in 6 x 16 register tiles, for products of few rows, where
+/// OpenBLAS serves badly (CLIP's 50-77 tokens: see PackedMatrix).
+///
+/// B is read in panels of 16 columns: panel p starts at `b + p * panelStride`, its row k at
+/// `+ k * ldb`, 16 contiguous floats (PackedMatrix: ldb 16, panelStride K·16). Every C element
+/// is one chain of fused multiply-adds over k in order from zero, whatever the rows, columns or
+/// threads around it, so a row never depends on what else is in the call.
+///
+/// Tried for Winograd's 16 products at 32-128 channels (B = V in place, ldb = tiles): no faster
+/// than OpenBLAS there (generator --layers, alternating), so those stay with OpenBLAS.
+public enum TileProduct {
+    /// Columns per panel (two 8-wide vectors) and rows per tile: 12 accumulators, plus two B
+    /// vectors and a broadcast, are 15 of the 16 AVX2 registers.
+    public static let width = 16, tileRows = 6
+    /// k per block: a block of a panel (16 KB) stays in L1 while every row tile passes over it
+    /// (a tile's sums wait in C between blocks, which changes no bit of the chain).
+    static let blockK = 256
+
+    /// The panels `panels` of C [rows, cols] (ldc), on the calling thread. Reading 16 floats of
+    /// every panel row must be in bounds (a last partial panel's extra columns are read, never
+    /// written); rows of A past `rows` are read as zeros.
+    public static func run(a: UnsafePointer<Float>, lda: Int, rows: Int, k: Int,
+                           b: UnsafePointer<Float>, ldb: Int, panelStride: Int, cols: Int, panels: Range<Int>,
+                           alpha: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if rows == 0 || panels.isEmpty { return }
+        let tiles = (rows + tileRows - 1) / tileRows
+        // a partial panel or row tile sums into `spare`
+        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: k)
+        zeros.initialize(repeating: 0, count: k)
+        let spare = UnsafeMutablePointer<Float>.allocate(capacity: tiles * tileRows * width)
+        var bv = [Float](repeating: 0, count: width)
+        defer { zeros.deallocate(); spare.deallocate() }
+        for pi in panels {
+            let col0 = pi * width, n = min(width, cols - col0)
+            for j in 0..<width { bv[j] = j < n ? bias.map { $0[col0 + j] } ?? 0 : 0 }
+            let panel = b + pi * panelStride
+            var k0 = 0
+            while k0 < k {
+                let kc = min(blockK, k - k0)
+                for t in 0..<tiles {
+                    let r0 = t * tileRows, r = min(tileRows, rows - r0)
+                    let direct = r == tileRows && n == width
+                    let row = { (i: Int) in i < r ? a + (r0 + i) * lda + k0 : UnsafePointer(zeros) }
+                    kernel(row(0), row(1), row(2), row(3), row(4), row(5), panel: panel + k0 * ldb, ldb: ldb, k: kc,
+                           first: k0 == 0, last: k0 + kc == k, alpha: alpha, bias: bv,
+                           out: direct ? c + r0 * ldc + col0 : spare + r0 * width, ldc: direct ? ldc : width)
+                }
+                k0 += kc
+            }
+            for t in 0..<tiles {
+                let r0 = t * tileRows, r = min(tileRows, rows - r0)
+                if r == tileRows && n == width { continue }
+                for i in 0..<r { (c + (r0 + i) * ldc + col0).update(from: spare + (r0 + i) * width, count: n) }
+            }
+        }
+    }
+
+    /// One 6 x 16 tile over one block of k: out[i, j] (+)= Σ_k rows[i][k] panel[k, j], from zero
+    /// on the `first` block and from `out` after it; the `last` stores alpha · sum + bias[j].
+    @inline(__always)
+    static func kernel(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+                       _ x3: UnsafePointer<Float>, _ x4: UnsafePointer<Float>, _ x5: UnsafePointer<Float>,
+                       panel: UnsafePointer<Float>, ldb: Int, k: Int, first: Bool, last: Bool, alpha: Float, bias: [Float],
+                       out: UnsafeMutablePointer<Float>, ldc: Int) {
+        func load(_ i: Int, _ half: Int) -> SIMD8<Float> {
+            first ? SIMD8<Float>() : UnsafeRawPointer(out + i * ldc + 8 * half).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        var c00 = load(0, 0), c01 = load(0, 1), c10 = load(1, 0), c11 = load(1, 1)
+        var c20 = load(2, 0), c21 = load(2, 1), c30 = load(3, 0), c31 = load(3, 1)
+        var c40 = load(4, 0), c41 = load(4, 1), c50 = load(5, 0), c51 = load(5, 1)
+        var w = UnsafeRawPointer(panel)
+        let step = ldb * MemoryLayout<Float>.stride
+        for kk in 0..<k {
+            let w0 = w.loadUnaligned(as: SIMD8<Float>.self), w1 = w.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            var a = SIMD8<Float>(repeating: x0[kk]); c00 = c00.addingProduct(a, w0); c01 = c01.addingProduct(a, w1)
+            a = SIMD8<Float>(repeating: x1[kk]); c10 = c10.addingProduct(a, w0); c11 = c11.addingProduct(a, w1)
+            a = SIMD8<Float>(repeating: x2[kk]); c20 = c20.addingProduct(a, w0); c21 = c21.addingProduct(a, w1)
+            a = SIMD8<Float>(repeating: x3[kk]); c30 = c30.addingProduct(a, w0); c31 = c31.addingProduct(a, w1)
+            a = SIMD8<Float>(repeating: x4[kk]); c40 = c40.addingProduct(a, w0); c41 = c41.addingProduct(a, w1)
+            a = SIMD8<Float>(repeating: x5[kk]); c50 = c50.addingProduct(a, w0); c51 = c51.addingProduct(a, w1)
+            w += step
+        }
+        let b0 = SIMD8<Float>(bias[0..<8]), b1 = SIMD8<Float>(bias[8..<16])
+        func store(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ i: Int) {
+            let o = UnsafeMutableRawPointer(out + i * ldc)
+            o.storeBytes(of: last ? lo * alpha + b0 : lo, as: SIMD8<Float>.self)
+            o.storeBytes(of: last ? hi * alpha + b1 : hi, toByteOffset: 32, as: SIMD8<Float>.self)
+        }
+        store(c00, c01, 0); store(c10, c11, 1); store(c20, c21, 2)
+        store(c30, c31, 3); store(c40, c41, 4); store(c50, c51, 5)
+    }
+}
