@@ -11,8 +11,14 @@ public struct CLIPImageEncoder: Sendable {
     public init(model: CLIPModel) { self.model = model }
 
     /// images [N, 3, H, W] in [-1, 1] -> unit features [N, embed].
-    public func features(_ images: Tensor) -> Tensor {
-        let x = CLIPPreprocess.fromGenerator(images, resolution: model.visual.inputResolution)
+    public func features(_ images: Tensor) -> Tensor { features(of: [images]) }
+
+    /// The features of several batches of images in one pass through the tower, in order. Each
+    /// batch is brought to the model's resolution first, so full-size renders are never copied
+    /// into one tensor.
+    public func features(of batches: [Tensor]) -> Tensor {
+        let r = model.visual.inputResolution
+        let x = Tensor.concatenate(batches.map { CLIPPreprocess.fromGenerator($0, resolution: r) })
         return l2Normalized(model.encodeImage(x))
     }
 }

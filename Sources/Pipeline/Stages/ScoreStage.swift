@@ -19,7 +19,7 @@ struct ScoreStage {
         let directional = metrics.contains(.directionalCLIP) && models.sourceTextEmbedding != nil
         let clipEdits = wantsCLIP ? models.edits.indices.filter { models.edits[$0].scoreText != nil } : []
         let clipBlocks = (directional ? [b.sourceImages!] : []) + clipEdits.map { b.editImages[$0] }
-        let clipFeatures = clipBlocks.isEmpty ? nil : models.clipImages.map { $0.features(Tensor.concatenate(clipBlocks)) }
+        let clipFeatures = clipBlocks.isEmpty ? nil : models.clipImages.map { $0.features(of: clipBlocks) }
         func clipRows(_ block: Int) -> Tensor { clipFeatures!.slice(block * n..<((block + 1) * n)) }
         let clipSource = directional && clipFeatures != nil ? clipRows(0) : nil
         let idSource = metrics.contains(.identity) ? try models.identity.map { id in try perSample(b.sourceImages!, id.features) } : nil
