@@ -19,8 +19,8 @@ final class GEMMDeterminismTests: XCTestCase {
         XCTAssertEqual(batch.matmul(w, transposeOther: true).slice(4..<5), batch.slice(4..<5).matmul(w, transposeOther: true))
     }
 
-    /// Winograd's 16 GEMMs run one per thread, whole: a split that followed the threads
-    /// would change the low bits of a render.
+    /// Winograd's 16 GEMMs run one per thread, whole, and its fused blocks (this image's path)
+    /// one per thread: a split that followed the threads would change the low bits of a render.
     func testWinogradDoesNotDependOnTheThreadCount() {
         let x = seeded([1, 64, 33, 31], seed: 9), packed = Winograd.pack(seeded([48, 64, 3, 3], seed: 10))
         let saved = Parallel.threads
@@ -30,6 +30,22 @@ final class GEMMDeterminismTests: XCTestCase {
         for n in [2, 3, 4] {
             Parallel.setThreads(n)
             XCTAssertEqual(Winograd.forward(x, packed: packed, scale: 0.1), one, "\(n) threads")
+        }
+    }
+
+    /// The upsampling convolutions split blocks, channels and GEMMs over the threads; no byte
+    /// may depend on which thread or how many computed it.
+    func testUpsampleConvolutionsDoNotDependOnTheThreadCount() {
+        let x = seeded([1, 16, 21, 60], seed: 11), packed = PolyphaseUpsample.pack(seeded([8, 16, 3, 3], seed: 12))
+        let saved = Parallel.threads
+        defer { Parallel.setThreads(saved) }
+        Parallel.setThreads(1)
+        let one = PolyphaseUpsample.forward(x, packed: packed, cout: 8, styles: nil, scale: 0.1)
+        let u = WinogradUpsample.pack(seeded([8, 16, 3, 3], seed: 12)), oneW = WinogradUpsample.forward(x, packed: u, styles: nil, scale: 0.1)
+        for n in [2, 3, 4] {
+            Parallel.setThreads(n)
+            XCTAssertEqual(PolyphaseUpsample.forward(x, packed: packed, cout: 8, styles: nil, scale: 0.1), one, "\(n) threads")
+            XCTAssertEqual(WinogradUpsample.forward(x, packed: u, styles: nil, scale: 0.1), oneW, "Winograd, \(n) threads")
         }
     }
 

@@ -84,6 +84,83 @@ final class OpsTests: XCTestCase {
         }
     }
 
+    /// The fused blocks (`WinogradBlocks`) against the definition and against the bands, on
+    /// images of enough tiles that blocks span tile rows, start mid-row and end past the image:
+    /// odd sides (partial tiles), image edges at both ends of a run, per-image styles.
+    func testWinogradBlocksMatchDefinitionAndBands() {
+        let (cin, cout) = (5, 8)
+        let weight = seeded([cout, cin, 3, 3], seed: 85), packed = Winograd.pack(weight)
+        for (h, w) in [(25, 31), (20, 40), (31, 24)] {
+            XCTAssertTrue(WinogradBlocks.applies(cin: cin, cout: cout, tiles: ((h + 1) / 2) * ((w + 1) / 2)), "\(h)x\(w)")
+            let x = seeded([2, cin, h, w], seed: 86 + UInt64(h + w)), styles = seeded([2, cin], seed: 87)
+            var scaled = x
+            for b in 0..<2 { for c in 0..<cin { for i in 0..<(h * w) { scaled[flat: (b * cin + c) * h * w + i] *= styles[flat: b * cin + c] } } }
+            var expected = Naive.conv2d(scaled, weight, stride: 1, padding: 1)
+            expected.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= 0.25 } }
+            let y = Winograd.forward(x, packed: packed, styles: styles, scale: 0.25)
+            assertClose(y, expected, atol: 1e-5)
+            assertClose(y, Winograd.forward(x, packed: packed, styles: styles, scale: 0.25, fused: false), atol: 1e-6)
+            XCTAssertEqual(Winograd.forward(x.slice(1..<2), packed: packed, styles: styles.slice(1..<2), scale: 0.25), y.slice(1..<2))
+        }
+        XCTAssertFalse(WinogradBlocks.applies(cin: 8, cout: 6, tiles: 1000), "output channels not in whole register tiles")
+        XCTAssertFalse(WinogradBlocks.applies(cin: 8, cout: 8, tiles: 16), "an 8x8 image is one mostly empty block")
+    }
+
+    /// The stride-2 transposed 3x3 convolution by output phase against its definition
+    /// out[2y + ky, 2x + kx] += W[ky, kx] x[y, x]: odd sides, rows of one block and of two
+    /// (the second partial), styles, and a sample alone as in its batch.
+    func testPolyphaseUpsampleMatchesDefinition() {
+        let (cin, cout, scale) = (3, 8, Float(0.7))
+        let weight = seeded([cout, cin, 3, 3], seed: 90), packed = PolyphaseUpsample.pack(weight)
+        for (h, w) in [(5, 7), (3, 50), (1, 1)] {
+            let x = seeded([2, cin, h, w], seed: 91 + UInt64(w)), styles = seeded([2, cin], seed: 92)
+            let got = PolyphaseUpsample.forward(x, packed: packed, cout: cout, styles: styles, scale: scale)
+            assertClose(got, Self.transposedConv(x, weight, styles: styles, scale: scale), atol: 1e-5)
+            XCTAssertEqual(PolyphaseUpsample.forward(x.slice(1..<2), packed: packed, cout: cout, styles: styles.slice(1..<2), scale: scale),
+                           got.slice(1..<2), "\(h)x\(w)")
+        }
+    }
+
+    /// The same convolution by Winograd F(2, 2) on the phases: even and odd sides (tiles past
+    /// the last row and column), bands of one tile row and of the whole image, styles, a sample
+    /// alone as in its batch; and the transformed taps against G h Gᵀ in double.
+    func testWinogradUpsampleMatchesDefinition() {
+        let (cin, cout, scale) = (4, 3, Float(0.6))
+        let weight = seeded([cout, cin, 3, 3], seed: 93), packed = WinogradUpsample.pack(weight)
+        for (h, w) in [(5, 7), (4, 6), (1, 1), (2, 9)] {
+            let x = seeded([2, cin, h, w], seed: 94 + UInt64(h * 10 + w)), styles = seeded([2, cin], seed: 95)
+            let expected = Self.transposedConv(x, weight, styles: styles, scale: scale)
+            for budget in [1, 1 << 22] {
+                assertClose(WinogradUpsample.forward(x, packed: packed, styles: styles, scale: scale, budget: budget), expected, atol: 1e-5)
+            }
+            XCTAssertEqual(WinogradUpsample.forward(x.slice(1..<2), packed: packed, styles: styles.slice(1..<2), scale: scale),
+                           WinogradUpsample.forward(x, packed: packed, styles: styles, scale: scale).slice(1..<2), "\(h)x\(w)")
+        }
+        // ee tap (i, j) = Σ G[i][a] h[a][b] G[j][b], h = [[W22, W20], [W02, W00]], G = [[1, 0], [1, 1], [0, 1]]
+        let g: [[Double]] = [[1, 0], [1, 1], [0, 1]]
+        for o in 0..<cout { for c in 0..<cin {
+            func wt(_ ky: Int, _ kx: Int) -> Double { Double(weight[flat: (o * cin + c) * 9 + ky * 3 + kx]) }
+            let hh = [[wt(2, 2), wt(2, 0)], [wt(0, 2), wt(0, 0)]]
+            for i in 0..<3 { for j in 0..<3 {
+                var sum = 0.0
+                for a in 0..<2 { for b in 0..<2 { sum += g[i][a] * hh[a][b] * g[j][b] } }
+                XCTAssertEqual(packed[flat: ((3 * i + j) * cout + o) * cin + c], Float(sum), accuracy: 1e-6)
+            } }
+        } }
+    }
+
+    /// conv_transpose2d(x ⊙ styles, weight, stride 2) · scale by its definition, [N, cout, 2h+1, 2w+1].
+    static func transposedConv(_ x: Tensor, _ weight: Tensor, styles: Tensor, scale: Float) -> Tensor {
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), cout = weight.shape[0]
+        let (oh, ow) = (2 * h + 1, 2 * w + 1)
+        var out = Tensor(zeros: [n, cout, oh, ow])
+        for b in 0..<n { for o in 0..<cout { for c in 0..<cin { for y in 0..<h { for xx in 0..<w { for ky in 0..<3 { for kx in 0..<3 {
+            out[flat: ((b * cout + o) * oh + 2 * y + ky) * ow + 2 * xx + kx] += scale * weight[flat: ((o * cin + c) * 3 + ky) * 3 + kx]
+                * x[flat: ((b * cin + c) * h + y) * w + xx] * styles[flat: b * cin + c]
+        } } } } } } }
+        return out
+    }
+
     /// The weight transform G g Gᵀ against its definition in double.
     func testWinogradWeightTransform() {
         let weight = seeded([3, 2, 3, 3], seed: 84), u = Winograd.pack(weight)

@@ -131,8 +131,8 @@ def ours(bench, d, model, batch, threads, seconds):
     return {'ms_per_image': r[key], 'max_abs_vs_torch': r['max_abs_vs_torch']}
 
 
-def compare(d, bench, rounds, threads, seconds):
-    cases = [('clip', 1), ('clip', 8), ('irse50', 1), ('irse50', 4)]
+def compare(d, bench, rounds, threads, seconds, models):
+    cases = [c for c in [('clip', 1), ('clip', 8), ('irse50', 1), ('irse50', 4)] if c[0] in models]
     rows = {c: {'ours': [], 'onnxruntime': []} for c in cases}
     me = [sys.executable, os.path.abspath(__file__)]
     for r in range(rounds):
@@ -170,6 +170,7 @@ def main():
     c = sub.add_parser('compare'); c.add_argument('dir')
     c.add_argument('--bench', default=os.path.join(HERE, '../../.build/release/cfclip-bench'))
     c.add_argument('--rounds', type=int, default=5)
+    c.add_argument('--models', default='clip,irse50', help='comma separated: clip, irse50')
     for q in (t, c):
         q.add_argument('--threads', type=int, default=2)
         q.add_argument('--seconds', type=float, default=3)
@@ -180,7 +181,7 @@ def main():
     elif a.cmd == 'time':
         print(json.dumps(time_model(a.dir, a.model, a.batch, a.threads, a.seconds)))
     else:
-        compare(a.dir, a.bench, a.rounds, a.threads, a.seconds)
+        compare(a.dir, a.bench, a.rounds, a.threads, a.seconds, a.models.split(','))
 
 
 if __name__ == '__main__':

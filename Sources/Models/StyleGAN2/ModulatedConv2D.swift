@@ -130,11 +130,21 @@ public struct ModulatedConv2D: Sendable {
         return out
     }
 
-    /// Stride-2 transposed convolution (GEMM + col2im) to 2H+1, then the blur to 2H.
+    /// Stride-2 transposed convolution to 2H+1, then the blur to 2H: by output phase
+    /// (`PolyphaseUpsample`) at few channels, else GEMM + col2im.
     func convolveTransposed(_ x: Tensor, styles s: Tensor) -> Tensor {
         let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let k = kernelSize, cout = outChannels, p = h * w, rowsK = cout * k * k
         let (oh, ow) = (2 * h + k - 2, 2 * w + k - 2)
+        if k == 3, PolyphaseUpsample.applies(cin: cin, cout: cout) {
+            let full = PolyphaseUpsample.forward(x, packed: PolyphaseUpsample.pack(weight), cout: cout, styles: s, scale: scale)
+            return blur.map { $0(full) } ?? full
+        }
+        if k == 3, Self.winograd, min(h, w) >= WinogradUpsample.minimumSide {
+            // packed per call: kept per layer it would add 27 MB to a 1024² generator
+            let full = WinogradUpsample.forward(x, packed: WinogradUpsample.pack(weight), styles: s, scale: scale)
+            return blur.map { $0(full) } ?? full
+        }
         var full = Tensor(zeros: [b, cout, oh, ow])
         let sv = s.scalars
         let tileRows = max(1, min(h, columnBudget / max(rowsK * w, 1)))

@@ -11,8 +11,9 @@ public struct RunIdentity: Sendable {
     /// bytes for the same config bumps it, so a folder is never resumed with, or silently
     /// compared as, another renderer's images or scores. 2: Winograd F(2x2, 3x3) convolutions
     /// (2026-12-05). 3: CLIP's projections by PackedMatrix, IR-SE50 by Winograd and patch rows:
-    /// scores change in their last digits, images do not (2026-12-05).
-    public static let version = 3
+    /// scores change in their last digits, images do not (2026-12-05). 4: Winograd in cached
+    /// blocks, upsampling convolutions per output phase: images change in low bits (2026-12-05).
+    public static let version = 4
 
     public let canonical: JSONValue
     public let configHash: String

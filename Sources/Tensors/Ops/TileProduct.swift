@@ -6,8 +6,8 @@
 /// is one chain of fused multiply-adds over k in order from zero, whatever the rows, columns or
 /// threads around it, so a row never depends on what else is in the call.
 ///
-/// Tried for Winograd's 16 products at 32-128 channels (B = V in place, ldb = tiles): no faster
-/// than OpenBLAS there (generator --layers, alternating), so those stay with OpenBLAS.
+/// Tried for Winograd's 16 products at 32-128 channels over whole bands (B = V in place, ldb =
+/// tiles): no faster than OpenBLAS there. Fused per block in the cache they are (`WinogradBlocks`).
 public enum TileProduct {
     /// Columns per panel (two 8-wide vectors) and rows per tile: 12 accumulators, plus two B
     /// vectors and a broadcast, are 15 of the 16 AVX2 registers.

@@ -54,8 +54,9 @@ public enum Winograd {
     /// fit `budget` floats (2 MB: a core's share of the cache), so the shapes depend on the
     /// image's size only. With many bands each core takes whole bands (no hand-off between the
     /// three steps); with few, the cores share each step of a band.
+    /// `fused: false` keeps the bands where `WinogradBlocks` applies (tests of both paths).
     public static func forward(_ x: Tensor, packed: Tensor, styles: Tensor? = nil, scale: Float = 1,
-                               budget: Int = 1 << 19) -> Tensor {
+                               budget: Int = 1 << 19, fused: Bool = true) -> Tensor {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let cout = packed.shape[1]
         precondition(packed.shape[0] == 16 && packed.shape[2] == cin, "Winograd: packed weight \(packed.shape) for \(cin) input channels")
@@ -65,11 +66,16 @@ public enum Winograd {
         let bands = (th + rows - 1) / rows
         let scratch = 16 * (cin + cout) * rows * tw
         let sv = styles?.scalars
+        let blocks = fused && WinogradBlocks.applies(cin: cin, cout: cout, tiles: th * tw)
         x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { up in out.withUnsafeMutableBufferPointer { op in
             let xs = ReadPointer(xp.baseAddress!), us = ReadPointer(up.baseAddress!), os = SendablePointer(op.baseAddress!)
             for b in 0..<n {
                 let st = sv.map { Array($0[(b * cin)..<((b + 1) * cin)]) }
                 let image = xs.p + b * cin * h * w, result = os.p + b * cout * h * w
+                if blocks {
+                    WinogradBlocks.forward(image, cin: cin, h: h, w: w, styles: st, u: us.p, cout: cout, scale: scale, out: result)
+                    continue
+                }
                 // one band: transform the input, 16 GEMMs, transform back
                 func band(_ i: Int, _ v: UnsafeMutablePointer<Float>) {
                     let ty0 = i * rows, tr = min(rows, th - ty0), m = v + 16 * cin * rows * tw

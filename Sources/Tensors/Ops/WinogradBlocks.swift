@@ -1,0 +1,208 @@
+/// Winograd F(2x2, 3x3) fused per block of 48 tiles: input transform, the 16 products and the
+/// output transform run while the block's V and M (under 200 KB at 64 channels) stay in the
+/// core's cache. Over whole bands (`Winograd.forward`'s other path) a 1024² 32-channel layer
+/// sent four times the image through memory between the three steps, and OpenBLAS spent a
+/// third of its time repacking and zeroing what the next step read once.
+///
+/// The transforms are `Winograd`'s, term for term. Each product element is one chain of fused
+/// multiply-adds over the input channels in order, scaled once, so a block's bytes depend on
+/// nothing but its own tiles (not the thread count, not the batch).
+public enum WinogradBlocks {
+    /// Tiles per panel (three 8-wide vectors) and per block; output channels per register tile.
+    static let panel = PanelTile.width, blockTiles = 2 * PanelTile.width, rowsPerTile = PanelTile.rows
+
+    /// Output channels in whole register tiles, at most 512 channels (U [16, cout, cin] is then
+    /// 16 MB, read from L3 at 25 flops a byte), and at least four blocks of tiles, so both cores
+    /// have work and no block is mostly padding (8x8-16x16 layers keep the GEMM bands).
+    public static func applies(cin: Int, cout: Int, tiles: Int) -> Bool {
+        cin <= 512 && cout <= 512 && cout % rowsPerTile == 0 && tiles >= 4 * blockTiles
+    }
+
+    /// One image: x [cin, h, w] (channel c scaled by `styles[c]` when given) into
+    /// out [cout, h, w] = scale * conv3x3(x, weight); `u` = `Winograd.pack(weight)`.
+    static func forward(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, styles: [Float]?,
+                        u: UnsafePointer<Float>, cout: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
+        let (th, tw) = ((h + 1) / 2, (w + 1) / 2), total = th * tw
+        let blocks = (total + blockTiles - 1) / blockTiles
+        let xs = ReadPointer(x), us = ReadPointer(u), os = SendablePointer(out)
+        Parallel.for(blocks, costPerItem: 32 * cin * cout * blockTiles) { range in
+            let scratch = Scratch(cin: cin, cout: cout)
+            defer { scratch.release() }
+            for b in range {
+                let t0 = b * blockTiles, used = min(blockTiles, total - t0)
+                if used < blockTiles { scratch.v.initialize(repeating: 0, count: 16 * cin * blockTiles) }
+                transformInput(xs.p, cin: cin, h: h, w: w, tw: tw, styles: styles, first: t0, used: used, scratch: scratch)
+                multiply(us.p, v: scratch.v, m: scratch.m, cout: cout, cin: cin, scale: scale)
+                transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, out: os.p)
+            }
+        }
+    }
+
+    /// A worker's buffers: V [16][panels][cin][24], M [16][cout][48], and four input rows split
+    /// into even and odd columns.
+    struct Scratch {
+        let v, m, rows: UnsafeMutablePointer<Float>
+        static let rowLength = blockTiles + 8
+        init(cin: Int, cout: Int) {
+            v = .allocate(capacity: 16 * cin * blockTiles)
+            m = .allocate(capacity: 16 * cout * blockTiles)
+            rows = .allocate(capacity: 8 * Self.rowLength)
+        }
+        func release() { v.deallocate(); m.deallocate(); rows.deallocate() }
+    }
+
+    /// The block's tiles `first ..< first + used` as runs along tile rows: (ty, tx0, count, position in block).
+    static func runs(first: Int, used: Int, tw: Int, _ body: (Int, Int, Int, Int) -> Void) {
+        var t = first
+        while t < first + used {
+            let (ty, tx0) = (t / tw, t % tw), count = min(tw - tx0, first + used - t)
+            body(ty, tx0, count, t - first)
+            t += count
+        }
+    }
+
+    /// V[ξ = 4i + j, tile, c] = (Bᵀ d B)[i, j], as `Winograd.transformInput`, written to the
+    /// tile's panel lane. Input columns are gathered split by parity: E[q] = column 2(tx0+q) - 1
+    /// and O[q] = column 2(tx0+q), so each tile's four columns are E[q], O[q], E[q+1], O[q+1].
+    static func transformInput(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, tw: Int, styles: [Float]?,
+                               first: Int, used: Int, scratch s: Scratch) {
+        let n = Scratch.rowLength, panelSize = cin * panel, pointStride = (blockTiles / panel) * panelSize
+        let e = s.rows, o = s.rows + 4 * n          // d rows, then r rows in place
+        runs(first: first, used: used, tw: tw) { ty, tx0, count, at in
+            for c in 0..<cin {
+                let sc = styles?[c] ?? 1, plane = x + c * h * w
+                for k in 0..<4 {
+                    let iy = 2 * ty - 1 + k, ek = e + k * n, ok = o + k * n
+                    if iy < 0 || iy >= h {
+                        ek.initialize(repeating: 0, count: count + 1); ok.initialize(repeating: 0, count: count + 1)
+                        continue
+                    }
+                    let row = plane + iy * w
+                    // q in lo..<hi has both columns inside the image: strided copies the
+                    // compiler vectorises; the one or two q at the image's edges test each column
+                    let lo = tx0 == 0 ? 1 : 0, hi = max(lo, min(count + 1, (w + 1) / 2 - tx0))
+                    let from = row + 2 * tx0 - 1
+                    for q in lo..<hi { ek[q] = from[2 * q] * sc; ok[q] = from[2 * q + 1] * sc }
+                    var q = 0
+                    while q <= count {
+                        if q == lo && lo < hi { q = hi; continue }
+                        let ce = 2 * (tx0 + q) - 1, co = ce + 1
+                        ek[q] = ce >= 0 && ce < w ? row[ce] * sc : 0
+                        ok[q] = co < w ? row[co] * sc : 0
+                        q += 1
+                    }
+                }
+                // r = Bᵀ d: r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3 (both parities)
+                for base in 0..<2 {
+                    let d0 = base == 0 ? e : o, (d1, d2, d3) = (d0 + n, d0 + 2 * n, d0 + 3 * n)
+                    for q in stride(from: 0, through: count, by: 8) {   // rows hold whole vectors past count
+                        let (a, b, c2, d) = (load8(d0 + q), load8(d1 + q), load8(d2 + q), load8(d3 + q))
+                        store8(a - c2, d0 + q); store8(b + c2, d1 + q); store8(c2 - b, d2 + q); store8(b - d, d3 + q)
+                    }
+                }
+                for i in 0..<4 {
+                    let ri = e + i * n, si = o + i * n
+                    var q = 0
+                    while q < count {
+                        let t = at + q, lane = t % panel, len = min(count - q, panel - lane)
+                        let dst = s.v + (4 * i) * pointStride + (t / panel) * panelSize + c * panel + lane
+                        let (v0, v1, v2, v3) = (dst, dst + pointStride, dst + 2 * pointStride, dst + 3 * pointStride)
+                        var l = 0
+                        while l + 8 <= len {
+                            let a = load8(ri + q + l), b = load8(si + q + l), ee = load8(ri + q + l + 1), f = load8(si + q + l + 1)
+                            store8(a - ee, v0 + l); store8(b + ee, v1 + l); store8(ee - b, v2 + l); store8(b - f, v3 + l)
+                            l += 8
+                        }
+                        for l in l..<len {
+                            let a = ri[q + l], b = si[q + l], ee = ri[q + l + 1], f = si[q + l + 1]
+                            v0[l] = a - ee; v1[l] = b + ee; v2[l] = ee - b; v3[l] = b - f
+                        }
+                        q += len
+                    }
+                }
+            }
+        }
+    }
+
+    /// M[ξ][o][t] = scale · Σ_c U[ξ][o][c] V[ξ][t][c], in `PanelTile`s.
+    static func multiply(_ u: UnsafePointer<Float>, v: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+                         cout: Int, cin: Int, scale: Float) {
+        let panels = blockTiles / panel
+        for xi in 0..<16 {
+            let ux = u + xi * cout * cin, vx = v + xi * panels * cin * panel, mx = m + xi * cout * blockTiles
+            for p in 0..<panels {
+                for o0 in stride(from: 0, to: cout, by: rowsPerTile) {
+                    PanelTile.run(ux + o0 * cin, lda: cin, panel: vx + p * cin * panel, k: cin, scale: scale,
+                           out: mx + o0 * blockTiles + p * panel, ldc: blockTiles)
+                }
+            }
+        }
+    }
+
+    /// out[o, 2ty + p, 2tx + q] = (Aᵀ M A)[p, q] inside the image, as `Winograd.transformOutput`.
+    static func transformOutput(_ m: UnsafePointer<Float>, cout: Int, h: Int, w: Int, tw: Int, first: Int, used: Int,
+                                out: UnsafeMutablePointer<Float>) {
+        let step = cout * blockTiles
+        runs(first: first, used: used, tw: tw) { ty, tx0, count, at in
+            let y = 2 * ty, hasRow1 = y + 1 < h, fullWidth = 2 * (tx0 + count) <= w
+            for o in 0..<cout {
+                let t = m + o * blockTiles + at, plane = out + o * h * w
+                let row0 = plane + y * w + 2 * tx0, row1 = plane + (hasRow1 ? y + 1 : y) * w + 2 * tx0
+                if hasRow1 && fullWidth {
+                    // no edge: the same sums, eight tiles at a time
+                    var q = 0
+                    while q + 8 <= count {
+                        let m0 = load8(t + q), m1 = load8(t + step + q), m2 = load8(t + 2 * step + q), m3 = load8(t + 3 * step + q)
+                        let m4 = load8(t + 4 * step + q), m5 = load8(t + 5 * step + q), m6 = load8(t + 6 * step + q), m7 = load8(t + 7 * step + q)
+                        let m8 = load8(t + 8 * step + q), m9 = load8(t + 9 * step + q), m10 = load8(t + 10 * step + q), m11 = load8(t + 11 * step + q)
+                        let m12 = load8(t + 12 * step + q), m13 = load8(t + 13 * step + q), m14 = load8(t + 14 * step + q), m15 = load8(t + 15 * step + q)
+                        let a00 = m0 + m4 + m8, a01 = m1 + m5 + m9, a02 = m2 + m6 + m10, a03 = m3 + m7 + m11
+                        let a10 = m4 - m8 - m12, a11 = m5 - m9 - m13, a12 = m6 - m10 - m14, a13 = m7 - m11 - m15
+                        storePairs(a00 + a01 + a02, a01 - a02 - a03, row0 + 2 * q)
+                        storePairs(a10 + a11 + a12, a11 - a12 - a13, row1 + 2 * q)
+                        q += 8
+                    }
+                    for q in q..<count {
+                        let m0 = t[q], m1 = t[step + q], m2 = t[2 * step + q], m3 = t[3 * step + q]
+                        let m4 = t[4 * step + q], m5 = t[5 * step + q], m6 = t[6 * step + q], m7 = t[7 * step + q]
+                        let m8 = t[8 * step + q], m9 = t[9 * step + q], m10 = t[10 * step + q], m11 = t[11 * step + q]
+                        let m12 = t[12 * step + q], m13 = t[13 * step + q], m14 = t[14 * step + q], m15 = t[15 * step + q]
+                        let a00 = m0 + m4 + m8, a01 = m1 + m5 + m9, a02 = m2 + m6 + m10, a03 = m3 + m7 + m11
+                        let a10 = m4 - m8 - m12, a11 = m5 - m9 - m13, a12 = m6 - m10 - m14, a13 = m7 - m11 - m15
+                        row0[2 * q] = a00 + a01 + a02; row0[2 * q + 1] = a01 - a02 - a03
+                        row1[2 * q] = a10 + a11 + a12; row1[2 * q + 1] = a11 - a12 - a13
+                    }
+                    continue
+                }
+                for q in 0..<count {
+                    let m0 = t[q], m1 = t[step + q], m2 = t[2 * step + q], m3 = t[3 * step + q]
+                    let m4 = t[4 * step + q], m5 = t[5 * step + q], m6 = t[6 * step + q], m7 = t[7 * step + q]
+                    let m8 = t[8 * step + q], m9 = t[9 * step + q], m10 = t[10 * step + q], m11 = t[11 * step + q]
+                    let m12 = t[12 * step + q], m13 = t[13 * step + q], m14 = t[14 * step + q], m15 = t[15 * step + q]
+                    let a00 = m0 + m4 + m8, a01 = m1 + m5 + m9, a02 = m2 + m6 + m10, a03 = m3 + m7 + m11
+                    let a10 = m4 - m8 - m12, a11 = m5 - m9 - m13, a12 = m6 - m10 - m14, a13 = m7 - m11 - m15
+                    let inside = fullWidth || 2 * (tx0 + q) + 1 < w
+                    row0[2 * q] = a00 + a01 + a02
+                    if inside { row0[2 * q + 1] = a01 - a02 - a03 }
+                    if hasRow1 {
+                        row1[2 * q] = a10 + a11 + a12
+                        if inside { row1[2 * q + 1] = a11 - a12 - a13 }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load8(UnsafePointer(p)) }
+    @inline(__always) static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+    /// p[2i] = x[i], p[2i + 1] = y[i].
+    @inline(__always) static func storePairs(_ x: SIMD8<Float>, _ y: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        let v = SIMD16<Float>(x[0], y[0], x[1], y[1], x[2], y[2], x[3], y[3], x[4], y[4], x[5], y[5], x[6], y[6], x[7], y[7])
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+}
