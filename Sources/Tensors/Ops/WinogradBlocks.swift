@@ -148,8 +148,9 @@ public enum WinogradBlocks {
             for o in 0..<cout {
                 let t = m + o * blockTiles + at, plane = out + o * h * w
                 let row0 = plane + y * w + 2 * tx0, row1 = plane + (hasRow1 ? y + 1 : y) * w + 2 * tx0
+                // no edge: the same sums, eight tiles at a time; the rest (and edges) one by one
+                var from = 0
                 if hasRow1 && fullWidth {
-                    // no edge: the same sums, eight tiles at a time
                     var q = 0
                     while q + 8 <= count {
                         let m0 = load8(t + q), m1 = load8(t + step + q), m2 = load8(t + 2 * step + q), m3 = load8(t + 3 * step + q)
@@ -162,19 +163,9 @@ public enum WinogradBlocks {
                         storePairs(a10 + a11 + a12, a11 - a12 - a13, row1 + 2 * q)
                         q += 8
                     }
-                    for q in q..<count {
-                        let m0 = t[q], m1 = t[step + q], m2 = t[2 * step + q], m3 = t[3 * step + q]
-                        let m4 = t[4 * step + q], m5 = t[5 * step + q], m6 = t[6 * step + q], m7 = t[7 * step + q]
-                        let m8 = t[8 * step + q], m9 = t[9 * step + q], m10 = t[10 * step + q], m11 = t[11 * step + q]
-                        let m12 = t[12 * step + q], m13 = t[13 * step + q], m14 = t[14 * step + q], m15 = t[15 * step + q]
-                        let a00 = m0 + m4 + m8, a01 = m1 + m5 + m9, a02 = m2 + m6 + m10, a03 = m3 + m7 + m11
-                        let a10 = m4 - m8 - m12, a11 = m5 - m9 - m13, a12 = m6 - m10 - m14, a13 = m7 - m11 - m15
-                        row0[2 * q] = a00 + a01 + a02; row0[2 * q + 1] = a01 - a02 - a03
-                        row1[2 * q] = a10 + a11 + a12; row1[2 * q + 1] = a11 - a12 - a13
-                    }
-                    continue
+                    from = q
                 }
-                for q in 0..<count {
+                for q in from..<count {
                     let m0 = t[q], m1 = t[step + q], m2 = t[2 * step + q], m3 = t[3 * step + q]
                     let m4 = t[4 * step + q], m5 = t[5 * step + q], m6 = t[6 * step + q], m7 = t[7 * step + q]
                     let m8 = t[8 * step + q], m9 = t[9 * step + q], m10 = t[10 * step + q], m11 = t[11 * step + q]
