@@ -76,10 +76,14 @@ final class LoopRun: @unchecked Sendable {
     }
 
     /// A helper: waits for a free core while the loop lasts, then takes chunks with it.
+    /// A helper that ran gives its core back before it stops counting as in flight, so `finish`
+    /// returns only once the cores it used are free again (the caller's next loop, or another
+    /// stage, finds them; before, a check right after the loop could still see one taken).
     func help(_ budget: CoreBudget) {
         guard budget.acquire(unless: { finished.load(ordering: .acquiring) }) else { return }
-        defer { budget.release() }
-        if helpWithCore() {
+        let ran = helpWithCore()
+        budget.release()
+        if ran {
             condition.lock()
             inFlight -= 1
             condition.broadcast()

@@ -1,12 +1,12 @@
 /// Winograd F(2x2, 3x3) fused per block of 48 tiles: input transform, the 16 products and the
-/// output transform run while the block's V and M (under 200 KB at 64 channels) stay in the
+/// output transform run while the block's V and M (400 KB at 64 channels) stay in the
 /// core's cache. Over whole bands (`Winograd.forward`'s other path) a 1024² 32-channel layer
 /// sent four times the image through memory between the three steps, and OpenBLAS spent a
 /// third of its time repacking and zeroing what the next step read once.
 ///
-/// The transforms are `Winograd`'s, term for term. Each product element is one chain of fused
-/// multiply-adds over the input channels in order, scaled once, so a block's bytes depend on
-/// nothing but its own tiles (not the thread count, not the batch).
+/// The transforms are `Winograd`'s, term for term. Each product element is `PanelTile`'s ordered
+/// sum over the input channels, so a block's bytes depend on nothing but its own tiles (not
+/// the thread count, not the batch).
 public enum WinogradBlocks {
     /// Tiles per panel (three 8-wide vectors) and per block; output channels per register tile.
     static let panel = PanelTile.width, blockTiles = 2 * PanelTile.width, rowsPerTile = PanelTile.rows
