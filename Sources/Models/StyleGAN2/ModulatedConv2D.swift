@@ -131,7 +131,8 @@ public struct ModulatedConv2D: Sendable {
     }
 
     /// Stride-2 transposed convolution to 2H+1, then the blur to 2H: by output phase
-    /// (`PolyphaseUpsample`) at few channels, else GEMM + col2im.
+    /// (`PolyphaseUpsample`) at few channel pairs, by Winograd F(2, 2) on the phases
+    /// (`WinogradUpsample`) from 32² inputs, else GEMM + col2im (4²-16²).
     func convolveTransposed(_ x: Tensor, styles s: Tensor) -> Tensor {
         let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let k = kernelSize, cout = outChannels, p = h * w, rowsK = cout * k * k
