@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "FileIO", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Editing", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "MediaTests", dependencies: ["Media", "FileIO", "CHDF5", "Tensors"], swiftSettings: numeric),
-        .testTarget(name: "CLITests", dependencies: ["Media", "FixtureSupport"], swiftSettings: numeric),
+        .testTarget(name: "CLITests", dependencies: ["Media", "Tensors", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Editing", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FileIO", "Models", "Media", "Checkpoints", "FixtureSupport"], swiftSettings: numeric),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FileIO", "Editing", "Models", "Media", "Checkpoints", "FixtureSupport", .product(name: "Yams", package: "Yams")], swiftSettings: numeric),

@@ -7,14 +7,23 @@ import CBLAS
 /// and on a 2-core machine that spinning thread took a core from the elementwise loops that
 /// follow each GEMM (the training step ran 15% slower). One thread pool for everything avoids it.
 public enum BLAS {
-    /// Keeps OpenBLAS's own thread count at 1 (`Parallel` sets it before the first GEMM).
-    static func keepLibrarySingleThreaded() { openblas_set_num_threads(1) }
+    /// Once, before the first GEMM (`Parallel` asks first): the kernels the CPU allows
+    /// (`BLASCore`), and OpenBLAS's own thread count at 1.
+    /// The core OpenBLAS chose itself where `BLASCore` replaced it.
+    static let configured: String? = {
+        let replaced = BLASCore.selectFasterKernelsIfNeeded()
+        openblas_set_num_threads(1)
+        return replaced
+    }()
+    static func keepLibrarySingleThreaded() { _ = configured }
     /// Threads a large `sgemm` is split across.
     public static var threads: Int { Parallel.threads }
-    public static var coreName: String { String(cString: openblas_get_corename()) }
-    /// "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64 (core Zen)", for --version.
+    public static var coreName: String { _ = configured; return String(cString: openblas_get_corename()) }
+    /// "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64 (core Zen)", for --version;
+    /// the configuration string names the core chosen at load, the parenthesis the one in use.
     public static var libraryDescription: String {
-        "\(String(cString: openblas_get_config()).split(separator: " ").joined(separator: " ")) (core \(coreName))"
+        let config = String(cString: openblas_get_config()).split(separator: " ").joined(separator: " ")
+        return "\(config) (core \(coreName)\(configured.map { ", chosen over OpenBLAS's \($0) fallback" } ?? ""))"
     }
 
     /// Blocks a product is split into: a function of its shape only. OpenBLAS's result for an

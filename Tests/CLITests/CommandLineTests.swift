@@ -1,6 +1,7 @@
 import FixtureSupport
 import Foundation
 import Media
+import Tensors
 import XCTest
 
 /// The executables as a user meets them: --version, --help, and the demo-assets -> train path
@@ -19,6 +20,20 @@ final class CommandLineTests: XCTestCase {
             XCTAssertNotNil(lines.dropFirst().first?.range(of: #"^commit ([0-9a-f]{12}(\+dirty)?|unknown), built \d{4}-\d\d-\d\dT\d\d:\d\dZ$"#,
                                                             options: .regularExpression), r.output)
             XCTAssertTrue(lines.last?.hasPrefix("BLAS OpenBLAS") == true, r.output)
+        }
+    }
+
+    /// On a CPU with AVX2 the programs never run OpenBLAS's SSE3 kernels: 0.3.21 picks them for
+    /// Intel CPUs newer than its table (Emerald Rapids), 4.6x slower there (`BLASCore`).
+    func testTheMathsProgramsRunKernelsTheCPUAllows() throws {
+        let flags = BLASCore.cpuFlags()
+        guard flags.contains("avx2") && flags.contains("fma") else { throw XCTSkip("no AVX2 here: Prescott may be right") }
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else {
+            throw XCTSkip("OPENBLAS_CORETYPE is set: the programs obey it")
+        }
+        for exe in ["cfclip", "cfclip-batch", "cfclip-bench"] {
+            let r = try CLI.run(["--version"], executable: exe)
+            XCTAssertFalse(r.output.contains("(core Prescott)"), "\(exe): \(r.output)")
         }
     }
 
