@@ -54,7 +54,10 @@ let package = Package(
         .target(name: "FileIO", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Config YAML screened before decoding (numbers that would trap the decoder).
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Tensors", dependencies: ["CBLAS", "CSupport"], swiftSettings: numeric),
+        // Register tiles compiled for AVX-512, called only where the CPU has it (TileProduct).
+        .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
+                                                        .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CSupport", "KernelsAVX512"], swiftSettings: numeric),
         // --version: release, git commit and build date (written by the plugin), BLAS in use.
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "BuildInfo", dependencies: ["Tensors"], plugins: ["BuildInfoPlugin"]),

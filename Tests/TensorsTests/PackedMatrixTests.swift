@@ -17,6 +17,18 @@ final class PackedMatrixTests: XCTestCase {
         } }
     }
 
+    /// The AVX-512 tile (`TileProductAVX512`, where the CPU has it) gives the AVX2 tile's bytes:
+    /// the same chain of fused multiply-adds per lane. A tile that reordered the sums, fused the
+    /// scaling into the last multiply-add or lost a bias lane would differ here.
+    func testAVX512TileGivesTheAVX2TilesBytes() throws {
+        guard AVX512.enabled else { throw XCTSkip("no AVX-512 here (or CFCLIP_NO_AVX512 is set)") }
+        let packed = PackedMatrix(seeded([37, 600], seed: 7)), b = seeded([37], seed: 8), x = seeded([13, 600], seed: 9)
+        let wide = Linear.forward(x, packed: packed, bias: b)
+        AVX512.enabled = false
+        defer { AVX512.enabled = true }
+        XCTAssertEqual(Linear.forward(x, packed: packed, bias: b), wide)
+    }
+
     /// The promise that lets CLIP score a batch in one call: a row's bytes do not depend on the
     /// rows beside it, how many there are, or the thread count.
     func testRowDoesNotDependOnItsBatchOrTheThreadCount() {

@@ -56,4 +56,18 @@ final class WinogradFewTilesTests: XCTestCase {
         } } }
         XCTAssertEqual(few, blocks)
     }
+
+    /// `PanelTile`'s AVX-512 build (where the CPU has it) gives the AVX2 tile's bytes, through
+    /// both fused paths: full panels, a 16- and an 8-column tail, 70 channels (two k blocks).
+    func testAVX512TileGivesTheAVX2TilesBytes() throws {
+        guard AVX512.enabled else { throw XCTSkip("no AVX-512 here (or CFCLIP_NO_AVX512 is set)") }
+        let packed = Winograd.pack(seeded([8, 70, 3, 3], seed: 128))
+        for (n, h, w) in [(3, 14, 14), (1, 8, 5), (1, 40, 36)] {
+            let x = seeded([n, 70, h, w], seed: 129), styles = seeded([n, 70], seed: 130)
+            let wide = Winograd.forward(x, packed: packed, styles: styles, scale: 0.5)
+            AVX512.enabled = false
+            XCTAssertEqual(Winograd.forward(x, packed: packed, styles: styles, scale: 0.5), wide, "\(n)x\(h)x\(w)")
+            AVX512.enabled = true
+        }
+    }
 }

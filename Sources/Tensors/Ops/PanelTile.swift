@@ -1,3 +1,5 @@
+import KernelsAVX512
+
 /// A 4 x 24 register tile of a product whose B comes in panels of 24 columns, [k][24]
 /// contiguous: 12 accumulators, three B vectors and a broadcast fill the 16 AVX2 registers.
 /// Used where a block's operands were just written to the cache (`WinogradBlocks`,
@@ -20,7 +22,11 @@ enum PanelTile {
         repeat {
             let kc = min(blockK, k - k0), (ak, pk) = (a + k0, panel + k0 * width)
             if columns > 16 {
-                block(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: out, ldc: ldc)
+                if AVX512.enabled {
+                    PanelTileAVX512.block(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: out, ldc: ldc)
+                } else {
+                    block(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: out, ldc: ldc)
+                }
             } else {
                 narrow(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: out, ldc: ldc, two: columns > 8)
             }

@@ -1,3 +1,5 @@
+import KernelsAVX512
+
 /// C = alpha · A B (+ bias per column) in 6 x 16 register tiles, for products of few rows, where
 /// OpenBLAS serves badly (CLIP's 50-77 tokens: see PackedMatrix).
 ///
@@ -41,9 +43,14 @@ public enum TileProduct {
                     let r0 = t * tileRows, r = min(tileRows, rows - r0)
                     let direct = r == tileRows && n == width
                     let row = { (i: Int) in i < r ? a + (r0 + i) * lda + k0 : UnsafePointer(zeros) }
-                    kernel(row(0), row(1), row(2), row(3), row(4), row(5), panel: panel + k0 * ldb, ldb: ldb, k: kc,
-                           first: k0 == 0, last: k0 + kc == k, alpha: alpha, bias: bv,
-                           out: direct ? c + r0 * ldc + col0 : spare + r0 * width, ldc: direct ? ldc : width)
+                    let out = direct ? c + r0 * ldc + col0 : spare + r0 * width, ldo = direct ? ldc : width
+                    if AVX512.enabled {
+                        TileProductAVX512.kernel(row(0), row(1), row(2), row(3), row(4), row(5), panel: panel + k0 * ldb, ldb: ldb,
+                                                 k: kc, first: k0 == 0, last: k0 + kc == k, alpha: alpha, bias: bv, out: out, ldc: ldo)
+                    } else {
+                        kernel(row(0), row(1), row(2), row(3), row(4), row(5), panel: panel + k0 * ldb, ldb: ldb, k: kc,
+                               first: k0 == 0, last: k0 + kc == k, alpha: alpha, bias: bv, out: out, ldc: ldo)
+                    }
                 }
                 k0 += kc
             }

@@ -20,7 +20,7 @@ extension WinogradBlocks {
     public static func forwardFew(_ x: UnsafePointer<Float>, n: Int, cin: Int, h: Int, w: Int, styles: [Float]?,
                            u: UnsafePointer<Float>, cout: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
         let (th, tw) = ((h + 1) / 2, (w + 1) / 2), tiles = th * tw
-        let perChunk = max(1, fewLanes / tiles), capacity = (perChunk * tiles + panel - 1) / panel * panel
+        let perChunk = max(1, min(n, fewLanes / tiles)), capacity = (perChunk * tiles + panel - 1) / panel * panel
         let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * cin * capacity)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * cout * capacity)
         defer { v.deallocate(); m.deallocate() }
