@@ -5,7 +5,8 @@
 ///     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
 ///
 /// F(2,3) and not F(4,3): with the standard points F(4,3)'s float32 error at 512 channels is 9x
-/// direct convolution's, F(2,3)'s 1.5x (scripts/winograd_error.py, DESIGN "Numerics"). The
+/// direct convolution's, F(2,3)'s 1.4x on the same sums (scripts/winograd_error.py; DESIGN,
+/// "Convolutions"). The
 /// weight transform is made once per layer from the shared weight; a modulated layer scales
 /// the input channels by their styles while transforming them.
 public enum Winograd {
