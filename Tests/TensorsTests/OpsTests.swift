@@ -64,8 +64,7 @@ final class OpsTests: XCTestCase {
 
     /// Winograd F(2x2, 3x3) against the definition: odd and even sides (partial tiles on the
     /// right and bottom), 1-pixel images, per-image channel styles, bands of one tile row and of
-    /// the whole image, and a sample that comes out the same alone and in a batch. (Four output
-    /// channels make `WinogradBlocks` the default: `fused: false` keeps the bands under test.)
+    /// the whole image, and a sample that comes out the same alone and in a batch.
     func testWinogradMatchesDefinition() {
         let (cin, cout) = (5, 4)
         let weight = seeded([cout, cin, 3, 3], seed: 81), packed = Winograd.pack(weight)
@@ -77,11 +76,11 @@ final class OpsTests: XCTestCase {
             var expected = Naive.conv2d(scaled, weight, stride: 1, padding: 1)
             expected.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= 0.5 } }
             for budget in [1, 1 << 21] {   // one tile row per band, and the whole image
-                let y = Winograd.forward(x, packed: packed, styles: styles, scale: 0.5, budget: budget, fused: false)
+                let y = Winograd.forward(x, packed: packed, styles: styles, scale: 0.5, budget: budget)
                 assertClose(y, expected, atol: 1e-5)
             }
-            let alone = Winograd.forward(x.slice(1..<2), packed: packed, styles: styles.slice(1..<2), scale: 0.5, fused: false)
-            XCTAssertEqual(alone, Winograd.forward(x, packed: packed, styles: styles, scale: 0.5, fused: false).slice(1..<2), "\(h)x\(w)")
+            let alone = Winograd.forward(x.slice(1..<2), packed: packed, styles: styles.slice(1..<2), scale: 0.5)
+            XCTAssertEqual(alone, Winograd.forward(x, packed: packed, styles: styles, scale: 0.5).slice(1..<2), "\(h)x\(w)")
         }
     }
 
@@ -105,6 +104,21 @@ final class OpsTests: XCTestCase {
         }
         XCTAssertFalse(WinogradBlocks.applies(cin: 8, cout: 6, tiles: 1000), "output channels not in whole register tiles")
         XCTAssertFalse(WinogradBlocks.applies(cin: 8, cout: 8, tiles: 16), "an 8x8 image is one mostly empty block")
+    }
+
+    /// `PanelTile`'s AVX-512 build (where the CPU has it) gives the AVX2 tile's bytes through the
+    /// fused blocks: full panels, last blocks of 16 and 8 tiles (the narrow tiles), 70 channels
+    /// (two blocks of k). A build that reordered the sums or fused the scaling would differ.
+    func testAVX512PanelTileGivesTheAVX2TilesBytes() throws {
+        guard AVX512.enabled else { throw XCTSkip("no AVX-512 here (or CFCLIP_NO_AVX512 is set)") }
+        let packed = Winograd.pack(seeded([8, 70, 3, 3], seed: 128))
+        for (h, w) in [(25, 31), (20, 40)] {
+            let x = seeded([1, 70, h, w], seed: 129), styles = seeded([1, 70], seed: 130)
+            let wide = Winograd.forward(x, packed: packed, styles: styles, scale: 0.5)
+            AVX512.enabled = false
+            XCTAssertEqual(Winograd.forward(x, packed: packed, styles: styles, scale: 0.5), wide, "\(h)x\(w)")
+            AVX512.enabled = true
+        }
     }
 
     /// The stride-2 transposed 3x3 convolution by output phase against its definition

@@ -13,8 +13,8 @@ public struct RunIdentity: Sendable {
     /// (2026-12-05). 3: CLIP's projections by PackedMatrix, IR-SE50 by Winograd and patch rows:
     /// scores change in their last digits, images do not (2026-12-05). 4: Winograd in cached
     /// blocks, upsampling convolutions per output phase: images change in low bits (2026-12-05).
-    /// 5: the same blocks for planes of few tiles (the generator's 8x8 and 16x16 layers, IR-SE50's
-    /// 14x14 stage), and OpenBLAS's AVX kernels where it had fallen back to SSE3 (2026-12-05).
+    /// 5: OpenBLAS's AVX kernels where it had fallen back to SSE3 (`BLASCore`, 2026-12-05): on
+    /// those CPUs images and scores change in low bits.
     public static let version = 5
 
     public let canonical: JSONValue

@@ -51,14 +51,11 @@ public enum Winograd {
 
     /// A batch: x [N, cin, H, W] -> scale * conv(x ⊙ styles, weight) [N, cout, H, W] with input
     /// channel c of image n scaled by `styles[n, c]` when given; `packed` = `pack(weight)`.
-    /// Where the output channels come in whole register tiles (at most 512 of them, in and out),
-    /// `WinogradBlocks` runs: fused per block of 48 tiles of an image from 32x32 up, and with
-    /// the tiles of several images in one product below (`forwardFew`). Elsewhere each image
-    /// is computed alone, in bands of tile rows whose transformed input and products fit
-    /// `budget` floats (2 MB: a core's share of the cache), so the shapes depend on the image's
-    /// size only. With many bands each core takes whole bands (no hand-off between the three
-    /// steps); with few, the cores share each step of a band.
-    /// `fused: false` keeps the bands (tests of both paths).
+    /// Each image is computed alone, in bands of tile rows whose transformed input and products
+    /// fit `budget` floats (2 MB: a core's share of the cache), so the shapes depend on the
+    /// image's size only. With many bands each core takes whole bands (no hand-off between the
+    /// three steps); with few, the cores share each step of a band.
+    /// `fused: false` keeps the bands where `WinogradBlocks` applies (tests of both paths).
     public static func forward(_ x: Tensor, packed: Tensor, styles: Tensor? = nil, scale: Float = 1,
                                budget: Int = 1 << 19, fused: Bool = true) -> Tensor {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -71,14 +68,8 @@ public enum Winograd {
         let scratch = 16 * (cin + cout) * rows * tw
         let sv = styles?.scalars
         let blocks = fused && WinogradBlocks.applies(cin: cin, cout: cout, tiles: th * tw)
-        let few = fused && WinogradBlocks.appliesFew(cin: cin, cout: cout, tiles: th * tw)
         x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { up in out.withUnsafeMutableBufferPointer { op in
             let xs = ReadPointer(xp.baseAddress!), us = ReadPointer(up.baseAddress!), os = SendablePointer(op.baseAddress!)
-            if few {
-                WinogradBlocks.forwardFew(xs.p, n: n, cin: cin, h: h, w: w, styles: sv.map { Array($0) }, u: us.p,
-                                          cout: cout, scale: scale, out: os.p)
-                return
-            }
             for b in 0..<n {
                 let st = sv.map { Array($0[(b * cin)..<((b + 1) * cin)]) }
                 let image = xs.p + b * cin * h * w, result = os.p + b * cout * h * w
