@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "FileIO", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Config YAML screened before decoding (numbers that would trap the decoder).
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
-        // Register tiles compiled for AVX-512, called only where the CPU has it (TileProduct).
+        // Register tiles compiled for AVX-512, called only where the CPU has it (AVX512.enabled).
         .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
                                                         .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CSupport", "KernelsAVX512"], swiftSettings: numeric),

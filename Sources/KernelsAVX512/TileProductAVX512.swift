@@ -1,8 +1,8 @@
 /// `TileProduct.kernel` for CPUs with AVX-512: this module alone is compiled for
 /// skylake-avx512 (Package.swift), and `TileProduct` calls it only where the CPU has that
-/// target's AVX-512 sets (`AVX512.enabled`). A row's 16 columns are one vector, so each k costs 6 fused multiply-adds instead of
-/// 12. Every lane is the same chain of fused multiply-adds as the AVX2 tile's and is scaled and
-/// biased the same way, so the two give the same bytes.
+/// target's AVX-512 sets (`AVX512.enabled`). A row's 16 columns are one vector, so each k costs
+/// 6 fused multiply-adds instead of 12. Every lane is the same chain of fused multiply-adds as
+/// the AVX2 tile's and is scaled and biased the same way, so the two give the same bytes.
 public enum TileProductAVX512 {
     public static func kernel(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
                               _ x3: UnsafePointer<Float>, _ x4: UnsafePointer<Float>, _ x5: UnsafePointer<Float>,

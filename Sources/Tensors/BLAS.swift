@@ -8,8 +8,8 @@ import CBLAS
 /// follow each GEMM (the training step ran 15% slower). One thread pool for everything avoids it.
 public enum BLAS {
     /// Once, before the first GEMM (`Parallel` asks first): the kernels the CPU allows
-    /// (`BLASCore`), and OpenBLAS's own thread count at 1.
-    /// The core OpenBLAS chose itself where `BLASCore` replaced it.
+    /// (`BLASCore`), and OpenBLAS's own thread count at 1. Its value: the core OpenBLAS had
+    /// chosen itself where `BLASCore` replaced it.
     static let configured: String? = {
         let replaced = BLASCore.selectFasterKernelsIfNeeded()
         openblas_set_num_threads(1)

@@ -13,8 +13,8 @@ enum PanelTile {
     static let blockK = 64
 
     /// out[i, 0..<24] = scale · Σ_k a[i, k] panel[k, 0..<24] for four rows of a. `columns` < 24
-    /// (a batch's last, partly filled panel) computes only the first 8 or 16 columns: the same
-    /// sums lane for lane, a half or a third of the work.
+    /// (a last block's partly filled panel) computes only the first 8 or 16 columns: the same
+    /// sums lane for lane, a third or two thirds of the work.
     @inline(__always)
     static func run(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, k: Int, scale: Float,
                     out: UnsafeMutablePointer<Float>, ldc: Int, columns: Int = width) {

@@ -31,10 +31,9 @@ public enum WinogradBlocks {
             for b in range {
                 let t0 = b * blockTiles, used = min(blockTiles, total - t0)
                 if used < blockTiles { scratch.v.initialize(repeating: 0, count: 16 * cin * blockTiles) }
-                transformInput(xs.p, cin: cin, h: h, w: w, tw: tw, styles: styles, first: t0, used: used,
-                               v: scratch.v, lanes: blockTiles, rows: scratch.rows)
-                multiply(us.p, v: scratch.v, m: scratch.m, cout: cout, cin: cin, scale: scale, lanes: blockTiles, used: used)
-                transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, lanes: blockTiles, out: os.p)
+                transformInput(xs.p, cin: cin, h: h, w: w, tw: tw, styles: styles, first: t0, used: used, scratch: scratch)
+                multiply(us.p, v: scratch.v, m: scratch.m, cout: cout, cin: cin, scale: scale, used: used)
+                transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, out: os.p)
             }
         }
     }
@@ -52,29 +51,25 @@ public enum WinogradBlocks {
         func release() { v.deallocate(); m.deallocate(); rows.deallocate() }
     }
 
-    /// The block's tiles `first ..< first + used` as runs along tile rows: (ty, tx0, count,
-    /// lane in the block, counted from `lane`).
-    static func runs(first: Int, used: Int, tw: Int, lane: Int, _ body: (Int, Int, Int, Int) -> Void) {
+    /// The block's tiles `first ..< first + used` as runs along tile rows: (ty, tx0, count, position in block).
+    static func runs(first: Int, used: Int, tw: Int, _ body: (Int, Int, Int, Int) -> Void) {
         var t = first
         while t < first + used {
             let (ty, tx0) = (t / tw, t % tw), count = min(tw - tx0, first + used - t)
-            body(ty, tx0, count, lane + t - first)
+            body(ty, tx0, count, t - first)
             t += count
         }
     }
 
     /// V[ξ = 4i + j, tile, c] = (Bᵀ d B)[i, j], as `Winograd.transformInput`, written to the
-    /// tile's panel lane (V [16][lanes / 24][cin][24]; tile `first` goes to lane `lane`) for the
-    /// input channels `channels`. Input columns are gathered split by parity: E[q] = column
-    /// 2(tx0+q) - 1 and O[q] = column 2(tx0+q), so each tile's four columns are E[q], O[q],
-    /// E[q+1], O[q+1]. `rows`: 8 x `Scratch.rowLength` floats of the caller's.
+    /// tile's panel lane. Input columns are gathered split by parity: E[q] = column 2(tx0+q) - 1
+    /// and O[q] = column 2(tx0+q), so each tile's four columns are E[q], O[q], E[q+1], O[q+1].
     static func transformInput(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, tw: Int, styles: [Float]?,
-                               first: Int, used: Int, v: UnsafeMutablePointer<Float>, lanes: Int, lane: Int = 0,
-                               channels: Range<Int>? = nil, rows: UnsafeMutablePointer<Float>) {
-        let n = Scratch.rowLength, panelSize = cin * panel, pointStride = (lanes / panel) * panelSize
-        let e = rows, o = rows + 4 * n          // d rows, then r rows in place
-        runs(first: first, used: used, tw: tw, lane: lane) { ty, tx0, count, at in
-            for c in channels ?? 0..<cin {
+                               first: Int, used: Int, scratch s: Scratch) {
+        let n = Scratch.rowLength, panelSize = cin * panel, pointStride = (blockTiles / panel) * panelSize
+        let e = s.rows, o = s.rows + 4 * n          // d rows, then r rows in place
+        runs(first: first, used: used, tw: tw) { ty, tx0, count, at in
+            for c in 0..<cin {
                 let sc = styles?[c] ?? 1, plane = x + c * h * w
                 for k in 0..<4 {
                     let iy = 2 * ty - 1 + k, ek = e + k * n, ok = o + k * n
@@ -110,7 +105,7 @@ public enum WinogradBlocks {
                     var q = 0
                     while q < count {
                         let t = at + q, lane = t % panel, len = min(count - q, panel - lane)
-                        let dst = v + (4 * i) * pointStride + (t / panel) * panelSize + c * panel + lane
+                        let dst = s.v + (4 * i) * pointStride + (t / panel) * panelSize + c * panel + lane
                         let (v0, v1, v2, v3) = (dst, dst + pointStride, dst + 2 * pointStride, dst + 3 * pointStride)
                         var l = 0
                         while l + 8 <= len {
@@ -129,32 +124,30 @@ public enum WinogradBlocks {
         }
     }
 
-    /// M[ξ][o][t] = scale · Σ_c U[ξ][o][c] V[ξ][t][c] for the first `used` of `lanes` tiles (M
-    /// [16][cout][lanes]) and the output channels `outputs` (whole register tiles), in
-    /// `PanelTile`s: each A row tile is read once per point and stays in L1 across the panels.
+    /// M[ξ][o][t] = scale · Σ_c U[ξ][o][c] V[ξ][t][c] for the block's first `used` tiles, in
+    /// `PanelTile`s (a last block's partly filled panel in a narrower tile, the same sums).
     static func multiply(_ u: UnsafePointer<Float>, v: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
-                         cout: Int, cin: Int, scale: Float, lanes: Int, used: Int, outputs: Range<Int>? = nil) {
-        let panels = lanes / panel, filled = (used + panel - 1) / panel
+                         cout: Int, cin: Int, scale: Float, used: Int) {
+        let panels = blockTiles / panel
         for xi in 0..<16 {
-            let ux = u + xi * cout * cin, vx = v + xi * panels * cin * panel, mx = m + xi * cout * lanes
-            for o0 in stride(from: outputs?.lowerBound ?? 0, to: outputs?.upperBound ?? cout, by: rowsPerTile) {
-                for p in 0..<filled {
+            let ux = u + xi * cout * cin, vx = v + xi * panels * cin * panel, mx = m + xi * cout * blockTiles
+            for p in 0..<(used + panel - 1) / panel {
+                for o0 in stride(from: 0, to: cout, by: rowsPerTile) {
                     PanelTile.run(ux + o0 * cin, lda: cin, panel: vx + p * cin * panel, k: cin, scale: scale,
-                                  out: mx + o0 * lanes + p * panel, ldc: lanes, columns: min(panel, used - p * panel))
+                                  out: mx + o0 * blockTiles + p * panel, ldc: blockTiles, columns: min(panel, used - p * panel))
                 }
             }
         }
     }
 
-    /// out[o, 2ty + p, 2tx + q] = (Aᵀ M A)[p, q] inside the image, as `Winograd.transformOutput`,
-    /// for the output channels `channels` (tile `first` in lane `lane` of M [16][cout][lanes]).
+    /// out[o, 2ty + p, 2tx + q] = (Aᵀ M A)[p, q] inside the image, as `Winograd.transformOutput`.
     static func transformOutput(_ m: UnsafePointer<Float>, cout: Int, h: Int, w: Int, tw: Int, first: Int, used: Int,
-                                lanes: Int, lane: Int = 0, channels: Range<Int>? = nil, out: UnsafeMutablePointer<Float>) {
-        let step = cout * lanes
-        runs(first: first, used: used, tw: tw, lane: lane) { ty, tx0, count, at in
+                                out: UnsafeMutablePointer<Float>) {
+        let step = cout * blockTiles
+        runs(first: first, used: used, tw: tw) { ty, tx0, count, at in
             let y = 2 * ty, hasRow1 = y + 1 < h, fullWidth = 2 * (tx0 + count) <= w
-            for o in channels ?? 0..<cout {
-                let t = m + o * lanes + at, plane = out + o * h * w
+            for o in 0..<cout {
+                let t = m + o * blockTiles + at, plane = out + o * h * w
                 let row0 = plane + y * w + 2 * tx0, row1 = plane + (hasRow1 ? y + 1 : y) * w + 2 * tx0
                 // no edge: the same sums, eight tiles at a time; the rest (and edges) one by one
                 var from = 0
