@@ -107,16 +107,27 @@ final class OpsTests: XCTestCase {
     }
 
     /// `PanelTile`'s AVX-512 build (where the CPU has it) gives the AVX2 tile's bytes through the
-    /// fused blocks: full panels, last blocks of 16 and 8 tiles (the narrow tiles), 70 channels
-    /// (two blocks of k). A build that reordered the sums or fused the scaling would differ.
+    /// fused blocks and the polyphase upsampler: full panels, last blocks of 16, 8 and 40 tiles
+    /// (the AVX2 path's narrow tiles, the AVX-512 path's zero lanes), 70 channels (two blocks of
+    /// k), 8 output channels (one 8-row tile) and 12 (8 + a 4-row tile). A build that reordered
+    /// the sums, fused the scaling or misplaced the last rows would differ.
     func testAVX512PanelTileGivesTheAVX2TilesBytes() throws {
         guard AVX512.enabled else { throw XCTSkip("no AVX-512 here (or CFCLIP_NO_AVX512 is set)") }
-        let packed = Winograd.pack(seeded([8, 70, 3, 3], seed: 128))
-        for (h, w) in [(25, 31), (20, 40)] {
-            let x = seeded([1, 70, h, w], seed: 129), styles = seeded([1, 70], seed: 130)
-            let wide = Winograd.forward(x, packed: packed, styles: styles, scale: 0.5)
+        defer { AVX512.enabled = true }
+        for cout in [8, 12] {
+            let packed = Winograd.pack(seeded([cout, 70, 3, 3], seed: 128))
+            for (h, w) in [(25, 31), (20, 40), (16, 58)] {
+                let x = seeded([1, 70, h, w], seed: 129), styles = seeded([1, 70], seed: 130)
+                let wide = Winograd.forward(x, packed: packed, styles: styles, scale: 0.5)
+                AVX512.enabled = false
+                XCTAssertEqual(Winograd.forward(x, packed: packed, styles: styles, scale: 0.5), wide, "\(cout) channels, \(h)x\(w)")
+                AVX512.enabled = true
+            }
+            let phases = PolyphaseUpsample.pack(seeded([cout, 20, 3, 3], seed: 131))
+            let x = seeded([1, 20, 6, 53], seed: 132), styles = seeded([1, 20], seed: 133)
+            let wide = PolyphaseUpsample.forward(x, packed: phases, cout: cout, styles: styles, scale: 0.5)
             AVX512.enabled = false
-            XCTAssertEqual(Winograd.forward(x, packed: packed, styles: styles, scale: 0.5), wide, "\(h)x\(w)")
+            XCTAssertEqual(PolyphaseUpsample.forward(x, packed: phases, cout: cout, styles: styles, scale: 0.5), wide, "upsample, \(cout) channels")
             AVX512.enabled = true
         }
     }

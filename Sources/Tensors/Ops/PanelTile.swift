@@ -1,37 +1,63 @@
 import KernelsAVX512
 
-/// A 4 x 24 register tile of a product whose B comes in panels of 24 columns, [k][24]
-/// contiguous: 12 accumulators, three B vectors and a broadcast fill the 16 AVX2 registers.
-/// Used where a block's operands were just written to the cache (`WinogradBlocks`,
-/// `PolyphaseUpsample`). Each output is the sum, in order, of its scaled blocks of 64 k, each
-/// one chain of fused multiply-adds from zero, so it depends on nothing else in the call.
+/// Products whose B comes in panels of 48 columns, [k][48] contiguous, written just before into
+/// the cache (`WinogradBlocks`' block of 48 tiles, `PolyphaseUpsample`'s 48 positions). Each
+/// output is the sum, in order, of its scaled blocks of 64 k, each one chain of fused
+/// multiply-adds from zero, so it depends on nothing else in the call, and the two register
+/// tiles give the same bytes: AVX2 runs 4 x 24 tiles (12 accumulators, three B vectors and a
+/// broadcast fill its 16 registers) over each half of the panel; AVX-512 runs 8 x 48 tiles
+/// (`PanelTileAVX512`, 24 of its 32 registers accumulate).
 enum PanelTile {
-    static let rows = 4, width = 24
+    /// Rows per AVX2 tile (a product's rows are a multiple of it), columns per panel and per AVX2 tile.
+    static let rows = 4, width = 48, half = 24
     /// k per partial sum: one chain over 512 channels doubled Winograd's float32 error at 512
     /// channels against direct convolution (`cfclip-bench winograd-error`: 2.0x, 1.5x before
     /// this split, as OpenBLAS sums in blocks of k too).
     static let blockK = 64
 
-    /// out[i, 0..<24] = scale · Σ_k a[i, k] panel[k, 0..<24] for four rows of a. `columns` < 24
-    /// (a last block's partly filled panel) computes only the first 8 or 16 columns: the same
-    /// sums lane for lane, a third or two thirds of the work.
-    @inline(__always)
-    static func run(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, k: Int, scale: Float,
-                    out: UnsafeMutablePointer<Float>, ldc: Int, columns: Int = width) {
-        var k0 = 0
-        repeat {
-            let kc = min(blockK, k - k0), (ak, pk) = (a + k0, panel + k0 * width)
-            if columns > 16 {
-                if AVX512.enabled {
-                    PanelTileAVX512.block(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: out, ldc: ldc)
-                } else {
-                    block(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: out, ldc: ldc)
-                }
-            } else {
-                narrow(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: out, ldc: ldc, two: columns > 8)
+    /// out[i, 0..<48] = scale · Σ_k a[i, k] panel[k, 0..<48] for `count` rows of a (a multiple
+    /// of 4). `columns` < 48 (a last block's partly filled panel) lets the AVX2 tiles compute only
+    /// the first 8, 16, 24, 32 or 40 columns, the same sums lane for lane; the AVX-512 tile always
+    /// computes all 48 (the caller's panel holds zeros, or anything, past `columns`).
+    static func product(_ a: UnsafePointer<Float>, lda: Int, count: Int, panel: UnsafePointer<Float>, k: Int, scale: Float,
+                        out: UnsafeMutablePointer<Float>, ldc: Int, columns: Int = width) {
+        precondition(count % rows == 0, "PanelTile: \(count) rows are not a multiple of \(rows)")
+        if AVX512.enabled {
+            var i = 0
+            while i < count {
+                let eight = count - i >= 8, ai = a + i * lda, oi = out + i * ldc
+                var k0 = 0
+                repeat {
+                    let kc = min(blockK, k - k0)
+                    if eight {
+                        PanelTileAVX512.block8(ai + k0, lda: lda, panel: panel + k0 * width, ldb: width, k: kc, scale: scale,
+                                               add: k0 > 0, out: oi, ldc: ldc)
+                    } else {
+                        PanelTileAVX512.block4(ai + k0, lda: lda, panel: panel + k0 * width, ldb: width, k: kc, scale: scale,
+                                               add: k0 > 0, out: oi, ldc: ldc)
+                    }
+                    k0 += kc
+                } while k0 < k
+                i += eight ? 8 : 4
             }
-            k0 += kc
-        } while k0 < k
+            return
+        }
+        for h in 0..<2 where columns > h * half {
+            let used = min(half, columns - h * half)
+            for i in stride(from: 0, to: count, by: rows) {
+                let (ai, oi) = (a + i * lda, out + i * ldc + h * half)
+                var k0 = 0
+                repeat {
+                    let kc = min(blockK, k - k0), (ak, pk) = (ai + k0, panel + k0 * width + h * half)
+                    if used > 16 {
+                        block(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: oi, ldc: ldc)
+                    } else {
+                        narrow(ak, lda: lda, panel: pk, k: kc, scale: scale, add: k0 > 0, out: oi, ldc: ldc, two: used > 8)
+                    }
+                    k0 += kc
+                } while k0 < k
+            }
+        }
     }
 
     /// `block` on the first 8 (or 16 when `two`) columns of the panel.

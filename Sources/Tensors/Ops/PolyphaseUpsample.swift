@@ -13,7 +13,7 @@
 /// products per input pixel, zeroed and re-read them: at 512² with 64 channels that traffic,
 /// not the multiplications, set the layer's time.
 public enum PolyphaseUpsample {
-    static let blockColumns = 2 * PanelTile.width
+    static let blockColumns = PanelTile.width
 
     /// Output channels in whole register tiles, and few channel pairs: StyleGAN2's 512² and 1024²
     /// upsamplers (128 -> 64, 64 -> 32), where the columns' traffic cost most. With 256 and more
@@ -70,23 +70,20 @@ public enum PolyphaseUpsample {
         return out
     }
 
-    /// shifts[panel][s][c][24]: s0 = x[m, X-1], s1 = x[m, X], s2 = x[m-1, X], s3 = x[m-1, X-1]
-    /// for X = x0 + 24 panel + lane, scaled by the channel's style, zero outside the image.
+    /// shifts[s][c][48]: s0 = x[m, X-1], s1 = x[m, X], s2 = x[m-1, X], s3 = x[m-1, X-1]
+    /// for X = x0 + lane, scaled by the channel's style, zero outside the image.
     static func gather(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, styles: [Float]?, m: Int, x0: Int,
                        into shifts: UnsafeMutablePointer<Float>) {
-        let width = PanelTile.width, panelSize = 4 * cin * width
+        let width = blockColumns
         for s in 0..<4 {
-            let row = s < 2 ? m : m - 1, dx = s == 0 || s == 3 ? 1 : 0
+            let row = s < 2 ? m : m - 1, dx = s == 0 || s == 3 ? 1 : 0, first = x0 - dx
             for c in 0..<cin {
-                let sc = styles?[c] ?? 1, src = x + (c * h + row) * w
-                for p in 0..<(blockColumns / width) {
-                    let dst = shifts + p * panelSize + (s * cin + c) * width, first = x0 + p * width - dx
-                    if row < 0 || row >= h { dst.initialize(repeating: 0, count: width); continue }
-                    if first >= 0 && first + width <= w {
-                        for l in 0..<width { dst[l] = src[first + l] * sc }
-                    } else {
-                        for l in 0..<width { let col = first + l; dst[l] = col >= 0 && col < w ? src[col] * sc : 0 }
-                    }
+                let sc = styles?[c] ?? 1, src = x + (c * h + row) * w, dst = shifts + (s * cin + c) * width
+                if row < 0 || row >= h { dst.initialize(repeating: 0, count: width); continue }
+                if first >= 0 && first + width <= w {
+                    for l in 0..<width { dst[l] = src[first + l] * sc }
+                } else {
+                    for l in 0..<width { let col = first + l; dst[l] = col >= 0 && col < w ? src[col] * sc : 0 }
                 }
             }
         }
@@ -98,15 +95,10 @@ public enum PolyphaseUpsample {
     /// products[phase][o][48] = scale · A_phase [o, :] · (its run of shifts).
     static func multiply(_ a: UnsafePointer<Float>, shifts: UnsafePointer<Float>, cin: Int, cout: Int, scale: Float,
                          into products: UnsafeMutablePointer<Float>) {
-        let width = PanelTile.width, panelSize = 4 * cin * width
         for (i, (first, count, offset)) in phases.enumerated() {
-            let k = count * cin, ap = a + offset * cout * cin, pp = products + i * cout * blockColumns
-            for p in 0..<(blockColumns / width) {
-                let b = shifts + p * panelSize + first * cin * width
-                for o0 in stride(from: 0, to: cout, by: PanelTile.rows) {
-                    PanelTile.run(ap + o0 * k, lda: k, panel: b, k: k, scale: scale, out: pp + o0 * blockColumns + p * width, ldc: blockColumns)
-                }
-            }
+            let k = count * cin
+            PanelTile.product(a + offset * cout * cin, lda: k, count: cout, panel: shifts + first * cin * blockColumns, k: k,
+                              scale: scale, out: products + i * cout * blockColumns, ldc: blockColumns)
         }
     }
 

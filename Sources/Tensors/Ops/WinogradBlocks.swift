@@ -8,8 +8,8 @@
 /// sum over the input channels, so a block's bytes depend on nothing but its own tiles (not
 /// the thread count, not the batch).
 public enum WinogradBlocks {
-    /// Tiles per panel (three 8-wide vectors) and per block; output channels per register tile.
-    static let panel = PanelTile.width, blockTiles = 2 * PanelTile.width, rowsPerTile = PanelTile.rows
+    /// Tiles per block, one `PanelTile` panel; output channels per register tile.
+    static let panel = PanelTile.width, blockTiles = PanelTile.width, rowsPerTile = PanelTile.rows
 
     /// Output channels in whole register tiles, at most 512 channels (U [16, cout, cin] is then
     /// 16 MB, read from L3 at 25 flops a byte), and at least four blocks of tiles, so both cores
@@ -38,7 +38,7 @@ public enum WinogradBlocks {
         }
     }
 
-    /// A worker's buffers: V [16][panels][cin][24], M [16][cout][48], and four input rows split
+    /// A worker's buffers: V [16][cin][48], M [16][cout][48], and four input rows split
     /// into even and odd columns.
     struct Scratch {
         let v, m, rows: UnsafeMutablePointer<Float>
@@ -124,19 +124,13 @@ public enum WinogradBlocks {
         }
     }
 
-    /// M[ξ][o][t] = scale · Σ_c U[ξ][o][c] V[ξ][t][c] for the block's first `used` tiles, in
-    /// `PanelTile`s (a last block's partly filled panel in a narrower tile, the same sums).
+    /// M[ξ][o][t] = scale · Σ_c U[ξ][o][c] V[ξ][t][c] for the block's first `used` tiles
+    /// (`PanelTile`; past `used`, V holds zeros).
     static func multiply(_ u: UnsafePointer<Float>, v: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
                          cout: Int, cin: Int, scale: Float, used: Int) {
-        let panels = blockTiles / panel
         for xi in 0..<16 {
-            let ux = u + xi * cout * cin, vx = v + xi * panels * cin * panel, mx = m + xi * cout * blockTiles
-            for p in 0..<(used + panel - 1) / panel {
-                for o0 in stride(from: 0, to: cout, by: rowsPerTile) {
-                    PanelTile.run(ux + o0 * cin, lda: cin, panel: vx + p * cin * panel, k: cin, scale: scale,
-                                  out: mx + o0 * blockTiles + p * panel, ldc: blockTiles, columns: min(panel, used - p * panel))
-                }
-            }
+            PanelTile.product(u + xi * cout * cin, lda: cin, count: cout, panel: v + xi * cin * panel, k: cin, scale: scale,
+                              out: m + xi * cout * blockTiles, ldc: blockTiles, columns: used)
         }
     }
 
