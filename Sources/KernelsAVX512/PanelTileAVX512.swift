@@ -42,6 +42,51 @@ public enum PanelTileAVX512 {
         store(c70, c71, c72, row: 7, scale: scale, add: add, out: out, ldc: ldc)
     }
 
+    /// `block8` on the first 16 (`two`: 32) columns of the panel: a last block's partly filled
+    /// panel, the same sums lane for lane.
+    public static func block8Narrow(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, ldb: Int, k: Int, scale: Float,
+                                    add: Bool, out: UnsafeMutablePointer<Float>, ldc: Int, two: Bool) {
+        var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
+        var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
+        var c40 = SIMD16<Float>(), c41 = SIMD16<Float>(), c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
+        var c60 = SIMD16<Float>(), c61 = SIMD16<Float>(), c70 = SIMD16<Float>(), c71 = SIMD16<Float>()
+        let (a0, a1, a2, a3) = (a, a + lda, a + 2 * lda, a + 3 * lda)
+        let (a4, a5, a6, a7) = (a + 4 * lda, a + 5 * lda, a + 6 * lda, a + 7 * lda)
+        var p = UnsafeRawPointer(panel)
+        let step = ldb * MemoryLayout<Float>.stride
+        if two {
+            for kk in 0..<k {
+                let w0 = p.loadUnaligned(as: SIMD16<Float>.self), w1 = p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                var s = SIMD16<Float>(repeating: a0[kk]); c00 = c00.addingProduct(s, w0); c01 = c01.addingProduct(s, w1)
+                s = SIMD16<Float>(repeating: a1[kk]); c10 = c10.addingProduct(s, w0); c11 = c11.addingProduct(s, w1)
+                s = SIMD16<Float>(repeating: a2[kk]); c20 = c20.addingProduct(s, w0); c21 = c21.addingProduct(s, w1)
+                s = SIMD16<Float>(repeating: a3[kk]); c30 = c30.addingProduct(s, w0); c31 = c31.addingProduct(s, w1)
+                s = SIMD16<Float>(repeating: a4[kk]); c40 = c40.addingProduct(s, w0); c41 = c41.addingProduct(s, w1)
+                s = SIMD16<Float>(repeating: a5[kk]); c50 = c50.addingProduct(s, w0); c51 = c51.addingProduct(s, w1)
+                s = SIMD16<Float>(repeating: a6[kk]); c60 = c60.addingProduct(s, w0); c61 = c61.addingProduct(s, w1)
+                s = SIMD16<Float>(repeating: a7[kk]); c70 = c70.addingProduct(s, w0); c71 = c71.addingProduct(s, w1)
+                p += step
+            }
+        } else {
+            for kk in 0..<k {
+                let w0 = p.loadUnaligned(as: SIMD16<Float>.self)
+                c00 = c00.addingProduct(SIMD16(repeating: a0[kk]), w0); c10 = c10.addingProduct(SIMD16(repeating: a1[kk]), w0)
+                c20 = c20.addingProduct(SIMD16(repeating: a2[kk]), w0); c30 = c30.addingProduct(SIMD16(repeating: a3[kk]), w0)
+                c40 = c40.addingProduct(SIMD16(repeating: a4[kk]), w0); c50 = c50.addingProduct(SIMD16(repeating: a5[kk]), w0)
+                c60 = c60.addingProduct(SIMD16(repeating: a6[kk]), w0); c70 = c70.addingProduct(SIMD16(repeating: a7[kk]), w0)
+                p += step
+            }
+        }
+        func store(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, _ row: Int) {
+            let o = UnsafeMutableRawPointer(out + row * ldc)
+            func old(_ at: Int) -> SIMD16<Float> { add ? o.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self) : SIMD16<Float>() }
+            o.storeBytes(of: old(0) + x0 * scale, as: SIMD16<Float>.self)
+            if two { o.storeBytes(of: old(64) + x1 * scale, toByteOffset: 64, as: SIMD16<Float>.self) }
+        }
+        store(c00, c01, 0); store(c10, c11, 1); store(c20, c21, 2); store(c30, c31, 3)
+        store(c40, c41, 4); store(c50, c51, 5); store(c60, c61, 6); store(c70, c71, 7)
+    }
+
     /// `block8` for four rows (a product whose rows are not a multiple of 8).
     public static func block4(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, ldb: Int, k: Int, scale: Float,
                               add: Bool, out: UnsafeMutablePointer<Float>, ldc: Int) {

@@ -17,16 +17,25 @@ final class PackedMatrixTests: XCTestCase {
         } }
     }
 
-    /// The AVX-512 tile (`TileProductAVX512`, where the CPU has it) gives the AVX2 tile's bytes:
-    /// the same chain of fused multiply-adds per lane. A tile that reordered the sums, fused the
-    /// scaling into the last multiply-add or lost a bias lane would differ here.
+    /// The AVX-512 tiles (`TileProductAVX512`, where the CPU has them) give the AVX2 tile's
+    /// bytes: the same chain of fused multiply-adds per lane. 37 outputs (a pair of panels and a
+    /// partial one) and 80 (two pairs and a full odd panel), 13 and 30 rows (12-row tiles and
+    /// the rows after them), three blocks of k, with and without bias. A tile that reordered the
+    /// sums, fused the scaling into the last multiply-add, lost a bias lane or read the second
+    /// panel from the wrong place would differ here.
     func testAVX512TileGivesTheAVX2TilesBytes() throws {
         guard AVX512.enabled else { throw XCTSkip("no AVX-512 here (or CFCLIP_NO_AVX512 is set)") }
-        let packed = PackedMatrix(seeded([37, 600], seed: 7)), b = seeded([37], seed: 8), x = seeded([13, 600], seed: 9)
-        let wide = Linear.forward(x, packed: packed, bias: b)
-        AVX512.enabled = false
         defer { AVX512.enabled = true }
-        XCTAssertEqual(Linear.forward(x, packed: packed, bias: b), wide)
+        for (outputs, rows) in [(37, 13), (80, 30)] {
+            let packed = PackedMatrix(seeded([outputs, 600], seed: 7)), b = seeded([outputs], seed: 8)
+            let x = seeded([rows, 600], seed: 9)
+            for bias in [b, nil] {
+                AVX512.enabled = true
+                let wide = Linear.forward(x, packed: packed, bias: bias)
+                AVX512.enabled = false
+                XCTAssertEqual(Linear.forward(x, packed: packed, bias: bias), wide, "\(outputs) x \(rows), bias \(bias != nil)")
+            }
+        }
     }
 
     /// The promise that lets CLIP score a batch in one call: a row's bytes do not depend on the

@@ -16,9 +16,9 @@ enum PanelTile {
     static let blockK = 64
 
     /// out[i, 0..<48] = scale · Σ_k a[i, k] panel[k, 0..<48] for `count` rows of a (a multiple
-    /// of 4). `columns` < 48 (a last block's partly filled panel) lets the AVX2 tiles compute only
-    /// the first 8, 16, 24, 32 or 40 columns, the same sums lane for lane; the AVX-512 tile always
-    /// computes all 48 (the caller's panel holds zeros, or anything, past `columns`).
+    /// of 4). `columns` < 48 (a last block's partly filled panel) lets the tiles compute fewer
+    /// columns (AVX2: 8, 16, 24, 32 or 40; AVX-512: 16 or 32 in 8-row tiles), the same sums lane
+    /// for lane; what lies in out past `columns` is undefined (the caller's panel holds zeros there).
     static func product(_ a: UnsafePointer<Float>, lda: Int, count: Int, panel: UnsafePointer<Float>, k: Int, scale: Float,
                         out: UnsafeMutablePointer<Float>, ldc: Int, columns: Int = width) {
         precondition(count % rows == 0, "PanelTile: \(count) rows are not a multiple of \(rows)")
@@ -29,7 +29,10 @@ enum PanelTile {
                 var k0 = 0
                 repeat {
                     let kc = min(blockK, k - k0)
-                    if eight {
+                    if eight && columns <= 32 {
+                        PanelTileAVX512.block8Narrow(ai + k0, lda: lda, panel: panel + k0 * width, ldb: width, k: kc, scale: scale,
+                                                     add: k0 > 0, out: oi, ldc: ldc, two: columns > 16)
+                    } else if eight {
                         PanelTileAVX512.block8(ai + k0, lda: lda, panel: panel + k0 * width, ldb: width, k: kc, scale: scale,
                                                add: k0 > 0, out: oi, ldc: ldc)
                     } else {

@@ -14,6 +14,8 @@ public enum TileProduct {
     /// Columns per panel (two 8-wide vectors) and rows per tile: 12 accumulators, plus two B
     /// vectors and a broadcast, are 15 of the 16 AVX2 registers.
     public static let width = 16, tileRows = 6
+    /// Rows of the AVX-512 tile, which takes two panels at once (`TileProductAVX512.kernel12x2`).
+    static let wideRows = 12
     /// k per block: a block of a panel (16 KB) stays in L1 while every row tile passes over it
     /// (a tile's sums wait in C between blocks, which changes no bit of the chain).
     static let blockK = 256
@@ -24,6 +26,43 @@ public enum TileProduct {
     public static func run(a: UnsafePointer<Float>, lda: Int, rows: Int, k: Int,
                            b: UnsafePointer<Float>, ldb: Int, panelStride: Int, cols: Int, panels: Range<Int>,
                            alpha: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if rows == 0 || panels.isEmpty { return }
+        var rest = panels
+        if AVX512.enabled && rows >= wideRows {
+            // pairs of full panels in 12-row tiles; their last rows, and the other panels, below
+            let big = rows / wideRows * wideRows, zeros = [Float](repeating: 0, count: 2 * width)
+            var p = panels.lowerBound
+            while p + 1 < panels.upperBound && (p + 2) * width <= cols {
+                let col0 = p * width, panel = b + p * panelStride
+                zeros.withUnsafeBufferPointer { z in
+                    let bp = bias.map { $0 + col0 } ?? z.baseAddress!
+                    var k0 = 0
+                    while k0 < k {
+                        let kc = min(blockK, k - k0)
+                        for r0 in stride(from: 0, to: big, by: wideRows) {
+                            TileProductAVX512.kernel12x2(a + r0 * lda + k0, lda: lda, panel: panel + k0 * ldb, panelStride: panelStride,
+                                                         ldb: ldb, k: kc, first: k0 == 0, last: k0 + kc == k, alpha: alpha, bias: bp,
+                                                         out: c + r0 * ldc + col0, ldc: ldc)
+                        }
+                        k0 += kc
+                    }
+                }
+                p += 2
+            }
+            if big < rows {
+                tiles(a: a + big * lda, lda: lda, rows: rows - big, k: k, b: b, ldb: ldb, panelStride: panelStride, cols: cols,
+                      panels: panels.lowerBound..<p, alpha: alpha, bias: bias, c: c + big * ldc, ldc: ldc)
+            }
+            rest = p..<panels.upperBound
+        }
+        tiles(a: a, lda: lda, rows: rows, k: k, b: b, ldb: ldb, panelStride: panelStride, cols: cols, panels: rest,
+              alpha: alpha, bias: bias, c: c, ldc: ldc)
+    }
+
+    /// `run` in 6-row tiles, one panel at a time.
+    static func tiles(a: UnsafePointer<Float>, lda: Int, rows: Int, k: Int,
+                      b: UnsafePointer<Float>, ldb: Int, panelStride: Int, cols: Int, panels: Range<Int>,
+                      alpha: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if rows == 0 || panels.isEmpty { return }
         let tiles = (rows + tileRows - 1) / tileRows
         // a partial panel or row tile sums into `spare`

@@ -1,3 +1,5 @@
+import CSupport
+
 /// Winograd F(2x2, 3x3) fused per block of 48 tiles: input transform, the 16 products and the
 /// output transform run while the block's V and M (400 KB at 64 channels) stay in the
 /// core's cache. Over whole bands (`Winograd.forward`'s other path) a 1024² 32-channel layer
@@ -31,7 +33,9 @@ public enum WinogradBlocks {
             for b in range {
                 let t0 = b * blockTiles, used = min(blockTiles, total - t0)
                 if used < blockTiles { scratch.v.initialize(repeating: 0, count: 16 * cin * blockTiles) }
-                transformInput(xs.p, cin: cin, h: h, w: w, tw: tw, styles: styles, first: t0, used: used, scratch: scratch)
+                let next = min(blockTiles, max(0, total - t0 - blockTiles))
+                transformInput(xs.p, cin: cin, h: h, w: w, tw: tw, styles: styles, first: t0, used: used,
+                               next: next, scratch: scratch)
                 multiply(us.p, v: scratch.v, m: scratch.m, cout: cout, cin: cin, scale: scale, used: used)
                 transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, out: os.p)
             }
@@ -64,13 +68,17 @@ public enum WinogradBlocks {
     /// V[ξ = 4i + j, tile, c] = (Bᵀ d B)[i, j], as `Winograd.transformInput`, written to the
     /// tile's panel lane. Input columns are gathered split by parity: E[q] = column 2(tx0+q) - 1
     /// and O[q] = column 2(tx0+q), so each tile's four columns are E[q], O[q], E[q+1], O[q+1].
+    /// While a channel is transformed, the lines the `next` tiles after the block read of it are
+    /// fetched: a block reads four short row pieces of every channel plane, more streams than
+    /// the hardware prefetcher follows, and at 1024² the loads waited on memory most of the time.
     static func transformInput(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, tw: Int, styles: [Float]?,
-                               first: Int, used: Int, scratch s: Scratch) {
+                               first: Int, used: Int, next: Int, scratch s: Scratch) {
         let n = Scratch.rowLength, panelSize = cin * panel, pointStride = (blockTiles / panel) * panelSize
         let e = s.rows, o = s.rows + 4 * n          // d rows, then r rows in place
         runs(first: first, used: used, tw: tw) { ty, tx0, count, at in
             for c in 0..<cin {
                 let sc = styles?[c] ?? 1, plane = x + c * h * w
+                if next > 0 && at == 0 { prefetch(plane, h: h, w: w, tw: tw, first: first + used, count: next) }
                 for k in 0..<4 {
                     let iy = 2 * ty - 1 + k, ek = e + k * n, ok = o + k * n
                     if iy < 0 || iy >= h {
@@ -119,6 +127,21 @@ public enum WinogradBlocks {
                         }
                         q += len
                     }
+                }
+            }
+        }
+    }
+
+    /// Fetches the lines of `plane` that tiles `first ..< first + count` read.
+    static func prefetch(_ plane: UnsafePointer<Float>, h: Int, w: Int, tw: Int, first: Int, count: Int) {
+        runs(first: first, used: count, tw: tw) { ty, tx0, n, _ in
+            let (c0, c1) = (max(0, 2 * tx0 - 1), min(w, 2 * (tx0 + n) + 1))
+            for iy in max(0, 2 * ty - 1)..<min(h, 2 * ty + 3) {
+                let row = UInt(bitPattern: plane + iy * w)
+                var line = (row + UInt(4 * c0)) & ~63
+                while line < row + UInt(4 * c1) {
+                    cfclip_prefetch(UnsafeRawPointer(bitPattern: line))
+                    line += 64
                 }
             }
         }
