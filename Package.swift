@@ -55,7 +55,7 @@ let package = Package(
         // Config YAML screened before decoding (numbers that would trap the decoder).
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Register tiles compiled for AVX-512, called only where the CPU has it (AVX512.enabled).
-        .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
+        .target(name: "KernelsAVX512", dependencies: ["CSupport"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
                                                         .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CSupport", "KernelsAVX512"], swiftSettings: numeric),
         // --version: release, git commit and build date (written by the plugin), BLAS in use.

@@ -1,3 +1,5 @@
+import CSupport
+
 /// `TileProduct`'s tiles for CPUs with AVX-512: this module alone is compiled for skylake-avx512
 /// (Package.swift), and `TileProduct` calls it only where the CPU has that target's AVX-512 sets
 /// (`AVX512.enabled`). A row's 16 columns of a panel are one vector. Every lane is the same chain
@@ -29,24 +31,29 @@ public enum TileProductAVX512 {
         store(c0, 0); store(c1, 1); store(c2, 2); store(c3, 3); store(c4, 4); store(c5, 5)
     }
 
-    /// 12 rows x two panels (`panel`, `panel + panelStride`; out columns 0..<16 and 16..<32):
-    /// 24 accumulators, so the fused multiply-adds' latency is hidden (the 6-row tile's 6 chains
-    /// kept the two FMA units three quarters busy). Rows are `a + i * lda`.
-    public static func kernel12x2(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, panelStride: Int, ldb: Int,
+    /// 10 rows x two panels (`panel`, `panel + panelStride`; out columns 0..<16 and 16..<32):
+    /// 20 accumulators, so the fused multiply-adds' latency is hidden (the 6-row tile's 6 chains
+    /// kept the two FMA units three quarters busy), and CLIP's 50 tokens a sample are five whole
+    /// tiles. Rows are `a + i * lda`. `ahead` > 0: each k step also fetches the panels' line
+    /// `ahead` floats on (the next block of k, which the first row tile otherwise waited for:
+    /// at batch 1 the weights stream from memory once per sample).
+    public static func kernel10x2(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, panelStride: Int, ldb: Int,
                                   k: Int, first: Bool, last: Bool, alpha: Float, bias: UnsafePointer<Float>,
-                                  out: UnsafeMutablePointer<Float>, ldc: Int) {
+                                  out: UnsafeMutablePointer<Float>, ldc: Int, ahead: Int) {
         func load(_ i: Int, _ j: Int) -> SIMD16<Float> {
             first ? SIMD16<Float>() : UnsafeRawPointer(out + i * ldc + 16 * j).loadUnaligned(as: SIMD16<Float>.self)
         }
         var c00 = load(0, 0), c01 = load(0, 1), c10 = load(1, 0), c11 = load(1, 1), c20 = load(2, 0), c21 = load(2, 1)
         var c30 = load(3, 0), c31 = load(3, 1), c40 = load(4, 0), c41 = load(4, 1), c50 = load(5, 0), c51 = load(5, 1)
         var c60 = load(6, 0), c61 = load(6, 1), c70 = load(7, 0), c71 = load(7, 1), c80 = load(8, 0), c81 = load(8, 1)
-        var c90 = load(9, 0), c91 = load(9, 1), ca0 = load(10, 0), ca1 = load(10, 1), cb0 = load(11, 0), cb1 = load(11, 1)
-        let (x0, x1, x2, x3, x4, x5) = (a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda)
-        let (x6, x7, x8, x9, xa, xb) = (a + 6 * lda, a + 7 * lda, a + 8 * lda, a + 9 * lda, a + 10 * lda, a + 11 * lda)
+        var c90 = load(9, 0), c91 = load(9, 1)
+        let (x0, x1, x2, x3, x4) = (a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda)
+        let (x5, x6, x7, x8, x9) = (a + 5 * lda, a + 6 * lda, a + 7 * lda, a + 8 * lda, a + 9 * lda)
         var w = UnsafeRawPointer(panel)
         let step = ldb * MemoryLayout<Float>.stride, second = panelStride * MemoryLayout<Float>.stride
+        let fetch = ahead > 0, distance = ahead * MemoryLayout<Float>.stride
         for kk in 0..<k {
+            if fetch { cfclip_prefetch(w + distance); cfclip_prefetch(w + second + distance) }
             let v0 = w.loadUnaligned(as: SIMD16<Float>.self), v1 = w.loadUnaligned(fromByteOffset: second, as: SIMD16<Float>.self)
             var s = SIMD16<Float>(repeating: x0[kk]); c00 = c00.addingProduct(s, v0); c01 = c01.addingProduct(s, v1)
             s = SIMD16<Float>(repeating: x1[kk]); c10 = c10.addingProduct(s, v0); c11 = c11.addingProduct(s, v1)
@@ -58,8 +65,6 @@ public enum TileProductAVX512 {
             s = SIMD16<Float>(repeating: x7[kk]); c70 = c70.addingProduct(s, v0); c71 = c71.addingProduct(s, v1)
             s = SIMD16<Float>(repeating: x8[kk]); c80 = c80.addingProduct(s, v0); c81 = c81.addingProduct(s, v1)
             s = SIMD16<Float>(repeating: x9[kk]); c90 = c90.addingProduct(s, v0); c91 = c91.addingProduct(s, v1)
-            s = SIMD16<Float>(repeating: xa[kk]); ca0 = ca0.addingProduct(s, v0); ca1 = ca1.addingProduct(s, v1)
-            s = SIMD16<Float>(repeating: xb[kk]); cb0 = cb0.addingProduct(s, v0); cb1 = cb1.addingProduct(s, v1)
             w += step
         }
         let b0 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
@@ -69,7 +74,7 @@ public enum TileProductAVX512 {
             o.storeBytes(of: last ? lo * alpha + b0 : lo, as: SIMD16<Float>.self)
             o.storeBytes(of: last ? hi * alpha + b1 : hi, toByteOffset: 64, as: SIMD16<Float>.self)
         }
-        store(c00, c01, 0); store(c10, c11, 1); store(c20, c21, 2); store(c30, c31, 3); store(c40, c41, 4); store(c50, c51, 5)
-        store(c60, c61, 6); store(c70, c71, 7); store(c80, c81, 8); store(c90, c91, 9); store(ca0, ca1, 10); store(cb0, cb1, 11)
+        store(c00, c01, 0); store(c10, c11, 1); store(c20, c21, 2); store(c30, c31, 3); store(c40, c41, 4)
+        store(c50, c51, 5); store(c60, c61, 6); store(c70, c71, 7); store(c80, c81, 8); store(c90, c91, 9)
     }
 }

@@ -19,7 +19,7 @@ final class PackedMatrixTests: XCTestCase {
 
     /// The AVX-512 tiles (`TileProductAVX512`, where the CPU has them) give the AVX2 tile's
     /// bytes: the same chain of fused multiply-adds per lane. 37 outputs (a pair of panels and a
-    /// partial one) and 80 (two pairs and a full odd panel), 13 and 30 rows (12-row tiles and
+    /// partial one) and 80 (two pairs and a full odd panel), 13 and 30 rows (10-row tiles and
     /// the rows after them), three blocks of k, with and without bias. A tile that reordered the
     /// sums, fused the scaling into the last multiply-add, lost a bias lane or read the second
     /// panel from the wrong place would differ here.

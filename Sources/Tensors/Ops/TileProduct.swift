@@ -14,8 +14,8 @@ public enum TileProduct {
     /// Columns per panel (two 8-wide vectors) and rows per tile: 12 accumulators, plus two B
     /// vectors and a broadcast, are 15 of the 16 AVX2 registers.
     public static let width = 16, tileRows = 6
-    /// Rows of the AVX-512 tile, which takes two panels at once (`TileProductAVX512.kernel12x2`).
-    static let wideRows = 12
+    /// Rows of the AVX-512 tile, which takes two panels at once (`TileProductAVX512.kernel10x2`).
+    static let wideRows = 10
     /// k per block: a block of a panel (16 KB) stays in L1 while every row tile passes over it
     /// (a tile's sums wait in C between blocks, which changes no bit of the chain).
     static let blockK = 256
@@ -29,7 +29,7 @@ public enum TileProduct {
         if rows == 0 || panels.isEmpty { return }
         var rest = panels
         if AVX512.enabled && rows >= wideRows {
-            // pairs of full panels in 12-row tiles; their last rows, and the other panels, below
+            // pairs of full panels in 10-row tiles; their last rows, and the other panels, below
             let big = rows / wideRows * wideRows, zeros = [Float](repeating: 0, count: 2 * width)
             var p = panels.lowerBound
             while p + 1 < panels.upperBound && (p + 2) * width <= cols {
@@ -39,10 +39,12 @@ public enum TileProduct {
                     var k0 = 0
                     while k0 < k {
                         let kc = min(blockK, k - k0)
+                        // the first tile fetches the next block of k (or the next pair's first)
+                        let ahead = k0 + kc < k ? kc * ldb : (p + 3 < panels.upperBound ? 2 * panelStride - k0 * ldb : 0)
                         for r0 in stride(from: 0, to: big, by: wideRows) {
-                            TileProductAVX512.kernel12x2(a + r0 * lda + k0, lda: lda, panel: panel + k0 * ldb, panelStride: panelStride,
+                            TileProductAVX512.kernel10x2(a + r0 * lda + k0, lda: lda, panel: panel + k0 * ldb, panelStride: panelStride,
                                                          ldb: ldb, k: kc, first: k0 == 0, last: k0 + kc == k, alpha: alpha, bias: bp,
-                                                         out: c + r0 * ldc + col0, ldc: ldc)
+                                                         out: c + r0 * ldc + col0, ldc: ldc, ahead: r0 == 0 ? ahead : 0)
                         }
                         k0 += kc
                     }
