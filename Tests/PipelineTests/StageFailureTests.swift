@@ -31,6 +31,8 @@ final class StageFailureTests: XCTestCase {
         threads.forEach { $0.join() }
         XCTAssertEqual(failure.error as? Boom, Boom(at: 5))
         XCTAssertEqual(consumed, Array(consumed.indices), "items before the error arrive in order")
-        XCTAssertLessThan(consumed.count, 5)
+        // item 4 may still pass: the render stage can hand it on before the failure at item 5
+        // cancels its output (a strict "< 5" failed once in a loaded full run)
+        XCTAssertLessThanOrEqual(consumed.count, 5, "nothing after the failing item arrives")
     }
 }

@@ -19,14 +19,14 @@ final class PackedMatrixTests: XCTestCase {
 
     /// The AVX-512 tiles (`TileProductAVX512`, where the CPU has them) give the AVX2 tile's
     /// bytes: the same chain of fused multiply-adds per lane. 37 outputs (a pair of panels and a
-    /// partial one) and 80 (two pairs and a full odd panel), 13 and 30 rows (10-row tiles and
-    /// the rows after them), three blocks of k, with and without bias. A tile that reordered the
+    /// partial one) and 80 (two pairs and a full odd panel), 13, 30 and 7 rows (10-row tiles, and
+    /// last rows in a tile padded with zero rows), three blocks of k, with and without bias. A tile that reordered the
     /// sums, fused the scaling into the last multiply-add, lost a bias lane or read the second
     /// panel from the wrong place would differ here.
     func testAVX512TileGivesTheAVX2TilesBytes() throws {
         guard AVX512.enabled else { throw XCTSkip("no AVX-512 here (or CFCLIP_NO_AVX512 is set)") }
         defer { AVX512.enabled = true }
-        for (outputs, rows) in [(37, 13), (80, 30)] {
+        for (outputs, rows) in [(37, 13), (80, 30), (80, 7)] {
             let packed = PackedMatrix(seeded([outputs, 600], seed: 7)), b = seeded([outputs], seed: 8)
             let x = seeded([rows, 600], seed: 9)
             for bias in [b, nil] {

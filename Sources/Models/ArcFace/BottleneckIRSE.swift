@@ -18,6 +18,9 @@ public struct BottleneckIRSE: Sendable {
     /// (16/9 of their size, made once here: per call it would cost more than it saves)
     let conv1Winograd: Tensor?
     let conv3Winograd: Tensor?
+    /// The same as packed point weights, for planes of at most 256 tiles (`WinogradRows`)
+    let conv1Points: WinogradRows?
+    let conv3Points: WinogradRows?
     /// Packed weights of the convs whose output is smaller than that (the 7x7 stage), which run
     /// as one product of patch rows (Conv2D.forward(_:packed:kernel:))
     let conv1Rows: PackedMatrix?
@@ -40,8 +43,11 @@ public struct BottleneckIRSE: Sendable {
             shortcutConv = nil; shortcutBN = nil
         }
         let fast = side >= Winograd.minimumSide, outSide = (side - 1) / u.stride + 1
-        conv1Winograd = fast ? Winograd.pack(conv1) : nil
-        conv3Winograd = fast && u.stride == 1 ? Winograd.pack(conv3) : nil
+        let rows = WinogradRows.applies(cin: cin, cout: d, h: side, w: side)
+        conv1Points = fast && rows ? WinogradRows(Winograd.pack(conv1)) : nil
+        conv3Points = fast && rows && u.stride == 1 ? WinogradRows(Winograd.pack(conv3)) : nil
+        conv1Winograd = fast && conv1Points == nil ? Winograd.pack(conv1) : nil
+        conv3Winograd = fast && conv3Points == nil && u.stride == 1 ? Winograd.pack(conv3) : nil
         conv1Rows = fast ? nil : PackedMatrix(conv1.reshaped([d, cin * 9]))
         conv3Rows = outSide >= Winograd.minimumSide ? nil : PackedMatrix(conv3.reshaped([d, d * 9]))
     }
@@ -52,9 +58,11 @@ public struct BottleneckIRSE: Sendable {
         let s = unit.stride
         let same = Conv2D(stride: 1, padding: 1, columnBudget: columnBudget), strided = Conv2D(stride: s, padding: 1, columnBudget: columnBudget)
         var h = conv1Rows.map { same.forward(bn0(x), frozenWeight: conv1, rows: $0) }
+            ?? conv1Points.map { same.forward(bn0(x), frozenWeight: conv1, points: $0) }
             ?? same.forward(bn0(x), frozenWeight: conv1, winograd: conv1Winograd)
         h = PReLU.forward(consume h, slope: prelu)
         h = conv3Rows.map { strided.forward(h, frozenWeight: conv3, rows: $0) }
+            ?? conv3Points.map { strided.forward(h, frozenWeight: conv3, points: $0) }
             ?? strided.forward(h, frozenWeight: conv3, winograd: conv3Winograd)
         h = se(bn4(consume h))
         // a strided 1x1 conv reads every s-th pixel: subsample first, then one plain GEMM

@@ -21,6 +21,16 @@ extension Conv2D {
         }
     }
 
+    /// The same with the point weights packed at load (`WinogradRows`, planes of few tiles).
+    func forward(_ x: Var, frozenWeight weight: Tensor, points: WinogradRows) -> Var {
+        guard stride == 1, padding == 1, WinogradRows.applies(cin: x.shape[1], cout: points.outChannels, h: x.shape[2], w: x.shape[3]) else {
+            return forward(x, frozenWeight: weight)
+        }
+        return taped(points.forward(x.value), x) { dy in
+            x.accumulate(inputGradient(dy, weight: weight, inputShape: x.shape))
+        }
+    }
+
     /// The same with `rows` = PackedMatrix(weight as [Cout, Cin*kh*kw]) for an output of few
     /// pixels (Conv2D.forward(_:packed:kernel:)); the input gradient is the direct one.
     func forward(_ x: Var, frozenWeight weight: Tensor, rows: PackedMatrix) -> Var {

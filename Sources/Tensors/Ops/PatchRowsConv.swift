@@ -12,26 +12,39 @@ extension Conv2D {
         let (oh, ow) = outputSize(height: h, width: w, kernel: kernel)
         let (p, cout, s, pad) = (oh * ow, packed.outFeatures, stride, padding)
         // patches [N*P, Cin*kh*kw]: row (b, oy, ox), column (c, ky, kx), 0 outside the image
-        let patches = Tensor(shape: [n * p, kdim]) { r in
-            x.withUnsafeBufferPointer { xp in
-                for b in 0..<n { for oy in 0..<oh { for ox in 0..<ow {
-                    let row = ((b * oh + oy) * ow + ox) * kdim
-                    for c in 0..<cin {
-                        let plane = (b * cin + c) * h * w
-                        for ky in 0..<kh {
-                            let iy = oy * s + ky - pad
-                            for kx in 0..<kw {
-                                let ix = ox * s + kx - pad
-                                r[row + (c * kh + ky) * kw + kx] = iy >= 0 && iy < h && ix >= 0 && ix < w ? xp[plane + iy * w + ix] : 0
+        var patches = Tensor(uninitialized: [n * p, kdim])
+        x.withUnsafeBufferPointer { xp in patches.withUnsafeMutableBufferPointer { rp in
+            let xs = ReadPointer(xp.baseAddress!), rs = SendablePointer(rp.baseAddress!)
+            Parallel.for(n * oh, costPerItem: 2 * ow * kdim) { range in
+                for item in range {
+                    let (b, oy) = (item / oh, item % oh)
+                    for ox in 0..<ow {
+                        let row = rs.p + ((b * oh + oy) * ow + ox) * kdim
+                        for c in 0..<cin {
+                            let plane = xs.p + (b * cin + c) * h * w
+                            for ky in 0..<kh {
+                                let iy = oy * s + ky - pad, out = row + (c * kh + ky) * kw
+                                for kx in 0..<kw {
+                                    let ix = ox * s + kx - pad
+                                    out[kx] = iy >= 0 && iy < h && ix >= 0 && ix < w ? plane[iy * w + ix] : 0
+                                }
                             }
                         }
                     }
-                } } }
+                }
             }
-        }
-        let y = Linear.forward(patches, packed: packed, bias: nil).scalars   // [N*P, Cout]
-        return Tensor(shape: [n, cout, oh, ow]) { o in
-            for b in 0..<n { for q in 0..<p { for c in 0..<cout { o[(b * cout + c) * p + q] = y[(b * p + q) * cout + c] } } }
-        }
+        } }
+        let y = Linear.forward(patches, packed: packed, bias: nil)   // [N*P, Cout]
+        var out = Tensor(uninitialized: [n, cout, oh, ow])
+        y.withUnsafeBufferPointer { yp in out.withUnsafeMutableBufferPointer { op in
+            let ys = ReadPointer(yp.baseAddress!), os = SendablePointer(op.baseAddress!)
+            Parallel.for(n * cout, costPerItem: 2 * p) { range in
+                for item in range {
+                    let (b, c) = (item / cout, item % cout), dst = os.p + item * p, src = ys.p + b * p * cout + c
+                    for q in 0..<p { dst[q] = src[q * cout] }
+                }
+            }
+        } }
+        return out
     }
 }

@@ -14,7 +14,8 @@ public enum TileProduct {
     /// Columns per panel (two 8-wide vectors) and rows per tile: 12 accumulators, plus two B
     /// vectors and a broadcast, are 15 of the 16 AVX2 registers.
     public static let width = 16, tileRows = 6
-    /// Rows of the AVX-512 tile, which takes two panels at once (`TileProductAVX512.kernel10x2`).
+    /// Rows of the AVX-512 tile, which takes two panels at once (`TileProductAVX512.kernel10x2`;
+    /// used from 6 rows on, the last ones padded with zero rows).
     static let wideRows = 10
     /// k per block: a block of a panel (16 KB) stays in L1 while every row tile passes over it
     /// (a tile's sums wait in C between blocks, which changes no bit of the chain).
@@ -28,9 +29,17 @@ public enum TileProduct {
                            alpha: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if rows == 0 || panels.isEmpty { return }
         var rest = panels
-        if AVX512.enabled && rows >= wideRows {
-            // pairs of full panels in 10-row tiles; their last rows, and the other panels, below
-            let big = rows / wideRows * wideRows, zeros = [Float](repeating: 0, count: 2 * width)
+        if AVX512.enabled && rows >= tileRows {
+            // pairs of full panels in 10-row tiles, the last rows in a tile padded with zero rows
+            // (written to `spare`, copied out after the pair's last block of k); other panels below
+            let big = rows / wideRows * wideRows, left = rows - big, zeros = [Float](repeating: 0, count: 2 * width)
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: left > 0 ? wideRows * k : 0)
+            let spare = UnsafeMutablePointer<Float>.allocate(capacity: wideRows * 2 * width)
+            defer { padded.deallocate(); spare.deallocate() }
+            if left > 0 {
+                padded.initialize(repeating: 0, count: wideRows * k)
+                for i in 0..<left { (padded + i * k).update(from: a + (big + i) * lda, count: k) }
+            }
             var p = panels.lowerBound
             while p + 1 < panels.upperBound && (p + 2) * width <= cols {
                 let col0 = p * width, panel = b + p * panelStride
@@ -38,22 +47,24 @@ public enum TileProduct {
                     let bp = bias.map { $0 + col0 } ?? z.baseAddress!
                     var k0 = 0
                     while k0 < k {
-                        let kc = min(blockK, k - k0)
+                        let kc = min(blockK, k - k0), (first, last) = (k0 == 0, k0 + kc == k)
                         // the first tile fetches the next block of k (or the next pair's first)
                         let ahead = k0 + kc < k ? kc * ldb : (p + 3 < panels.upperBound ? 2 * panelStride - k0 * ldb : 0)
                         for r0 in stride(from: 0, to: big, by: wideRows) {
                             TileProductAVX512.kernel10x2(a + r0 * lda + k0, lda: lda, panel: panel + k0 * ldb, panelStride: panelStride,
-                                                         ldb: ldb, k: kc, first: k0 == 0, last: k0 + kc == k, alpha: alpha, bias: bp,
+                                                         ldb: ldb, k: kc, first: first, last: last, alpha: alpha, bias: bp,
                                                          out: c + r0 * ldc + col0, ldc: ldc, ahead: r0 == 0 ? ahead : 0)
+                        }
+                        if left > 0 {
+                            TileProductAVX512.kernel10x2(padded + k0, lda: k, panel: panel + k0 * ldb, panelStride: panelStride,
+                                                         ldb: ldb, k: kc, first: first, last: last, alpha: alpha, bias: bp,
+                                                         out: spare, ldc: 2 * width, ahead: big == 0 ? ahead : 0)
                         }
                         k0 += kc
                     }
                 }
+                for i in 0..<left { (c + (big + i) * ldc + col0).update(from: spare + i * 2 * width, count: 2 * width) }
                 p += 2
-            }
-            if big < rows {
-                tiles(a: a + big * lda, lda: lda, rows: rows - big, k: k, b: b, ldb: ldb, panelStride: panelStride, cols: cols,
-                      panels: panels.lowerBound..<p, alpha: alpha, bias: bias, c: c + big * ldc, ldc: ldc)
             }
             rest = p..<panels.upperBound
         }
