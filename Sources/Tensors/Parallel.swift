@@ -21,14 +21,16 @@ public enum Parallel {
     }
 
     /// Runs `body(range)` over `0..<count` in contiguous chunks, when the total work
-    /// (`count * costPerItem`, in rough flops) is worth a thread hop. The calling thread works
+    /// (`count * costPerItem`, in rough flops) is worth a thread hop: from 256K, as waking a
+    /// helper takes tens of microseconds (at 32K, IR-SE50's small elementwise loops and products
+    /// paid it about 200 times a sample: 60 -> 55 ms at batch 1). The calling thread works
     /// through the chunks holding its core; a helper joins for each other core that is free,
     /// now or later while chunks remain, so a loop never waits for a core another stage holds.
     /// The chunks are a function of `count` and `threads` alone, and each item is computed the
     /// same way in any chunk: results never depend on how many helpers came.
     public static func `for`(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         let workers = min(threads, count)
-        if workers <= 1 || count * costPerItem < 32_768 || ThreadRole.inLoop {
+        if workers <= 1 || count * costPerItem < 262_144 || ThreadRole.inLoop {
             if count > 0 { body(0..<count) }   // small, or nested in a chunk: the cores are taken already
             return
         }
