@@ -1,3 +1,5 @@
+import CSupport
+
 /// StyleGAN2's stride-2 transposed 3x3 convolution (before its blur), output [cout, 2h+1, 2w+1],
 /// computed per output phase instead of as GEMM columns scattered back (col2im):
 ///
@@ -60,7 +62,8 @@ public enum PolyphaseUpsample {
                     defer { shifts.deallocate(); products.deallocate() }
                     for blk in range {
                         let m = blk / across, x0 = (blk % across) * blockColumns, count = min(blockColumns, w + 1 - x0)
-                        gather(image, cin: cin, h: h, w: w, styles: st, m: m, x0: x0, into: shifts)
+                        let next = blk + 1 < blocks ? (m: (blk + 1) / across, x0: ((blk + 1) % across) * blockColumns) : nil
+                        gather(image, cin: cin, h: h, w: w, styles: st, m: m, x0: x0, next: next, into: shifts)
                         multiply(a.p, shifts: shifts, cin: cin, cout: cout, scale: scale, into: products)
                         scatter(products, cout: cout, h: h, w: w, m: m, x0: x0, count: count, out: result)
                     }
@@ -71,10 +74,22 @@ public enum PolyphaseUpsample {
     }
 
     /// shifts[s][c][48]: s0 = x[m, X-1], s1 = x[m, X], s2 = x[m-1, X], s3 = x[m-1, X-1]
-    /// for X = x0 + lane, scaled by the channel's style, zero outside the image.
+    /// for X = x0 + lane, scaled by the channel's style, zero outside the image. The lines the
+    /// `next` block reads are fetched meanwhile: two short row pieces of every channel are more
+    /// streams than the hardware prefetcher follows.
     static func gather(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, styles: [Float]?, m: Int, x0: Int,
-                       into shifts: UnsafeMutablePointer<Float>) {
+                       next: (m: Int, x0: Int)?, into shifts: UnsafeMutablePointer<Float>) {
         let width = blockColumns
+        if let next {
+            let (c0, c1) = (max(0, next.x0 - 1), min(w, next.x0 + width))
+            for c in 0..<cin {
+                for row in max(0, next.m - 1)...min(h - 1, next.m) where c0 < c1 {
+                    let start = UInt(bitPattern: x + (c * h + row) * w)
+                    var line = (start + UInt(4 * c0)) & ~63
+                    while line < start + UInt(4 * c1) { cfclip_prefetch(UnsafeRawPointer(bitPattern: line)); line += 64 }
+                }
+            }
+        }
         for s in 0..<4 {
             let row = s < 2 ? m : m - 1, dx = s == 0 || s == 3 ? 1 : 0, first = x0 - dx
             for c in 0..<cin {
