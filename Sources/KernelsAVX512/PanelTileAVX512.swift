@@ -87,31 +87,6 @@ public enum PanelTileAVX512 {
         store(c40, c41, 4); store(c50, c51, 5); store(c60, c61, 6); store(c70, c71, 7)
     }
 
-    /// `block8` for four rows (a product whose rows are not a multiple of 8).
-    public static func block4(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, ldb: Int, k: Int, scale: Float,
-                              add: Bool, out: UnsafeMutablePointer<Float>, ldc: Int) {
-        var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c02 = SIMD16<Float>()
-        var c10 = SIMD16<Float>(), c11 = SIMD16<Float>(), c12 = SIMD16<Float>()
-        var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c22 = SIMD16<Float>()
-        var c30 = SIMD16<Float>(), c31 = SIMD16<Float>(), c32 = SIMD16<Float>()
-        let (a0, a1, a2, a3) = (a, a + lda, a + 2 * lda, a + 3 * lda)
-        var p = UnsafeRawPointer(panel)
-        let step = ldb * MemoryLayout<Float>.stride
-        for kk in 0..<k {
-            let w0 = p.loadUnaligned(as: SIMD16<Float>.self), w1 = p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-            let w2 = p.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-            var s = SIMD16<Float>(repeating: a0[kk]); c00 = c00.addingProduct(s, w0); c01 = c01.addingProduct(s, w1); c02 = c02.addingProduct(s, w2)
-            s = SIMD16<Float>(repeating: a1[kk]); c10 = c10.addingProduct(s, w0); c11 = c11.addingProduct(s, w1); c12 = c12.addingProduct(s, w2)
-            s = SIMD16<Float>(repeating: a2[kk]); c20 = c20.addingProduct(s, w0); c21 = c21.addingProduct(s, w1); c22 = c22.addingProduct(s, w2)
-            s = SIMD16<Float>(repeating: a3[kk]); c30 = c30.addingProduct(s, w0); c31 = c31.addingProduct(s, w1); c32 = c32.addingProduct(s, w2)
-            p += step
-        }
-        store(c00, c01, c02, row: 0, scale: scale, add: add, out: out, ldc: ldc)
-        store(c10, c11, c12, row: 1, scale: scale, add: add, out: out, ldc: ldc)
-        store(c20, c21, c22, row: 2, scale: scale, add: add, out: out, ldc: ldc)
-        store(c30, c31, c32, row: 3, scale: scale, add: add, out: out, ldc: ldc)
-    }
-
     /// out[row, 0..<48] = (add ? out : 0) + x · scale, as the AVX2 tile stores.
     @inline(__always)
     static func store(_ x0: SIMD16<Float>, _ x1: SIMD16<Float>, _ x2: SIMD16<Float>, row: Int, scale: Float, add: Bool,

@@ -6,7 +6,7 @@ import KernelsAVX512
 /// multiply-adds from zero, so it depends on nothing else in the call, and the two register
 /// tiles give the same bytes: AVX2 runs 4 x 24 tiles (12 accumulators, three B vectors and a
 /// broadcast fill its 16 registers) over each half of the panel; AVX-512 runs 8 x 48 tiles
-/// (`PanelTileAVX512`, 24 of its 32 registers accumulate).
+/// (`PanelTileAVX512`, 24 of its 32 registers accumulate), and the AVX2 tile for 4 rows left over.
 enum PanelTile {
     /// Rows per AVX2 tile (a product's rows are a multiple of it), columns per panel and per AVX2 tile.
     static let rows = 4, width = 48, half = 24
@@ -36,8 +36,11 @@ enum PanelTile {
                         PanelTileAVX512.block8(ai + k0, lda: lda, panel: panel + k0 * width, ldb: width, k: kc, scale: scale,
                                                add: k0 > 0, out: oi, ldc: ldc)
                     } else {
-                        PanelTileAVX512.block4(ai + k0, lda: lda, panel: panel + k0 * width, ldb: width, k: kc, scale: scale,
-                                               add: k0 > 0, out: oi, ldc: ldc)
+                        // four rows left (rows not a multiple of 8): the AVX2 tile on each half, the same chains
+                        for h in 0..<2 {
+                            block(ai + k0, lda: lda, panel: panel + k0 * width + h * half, k: kc, scale: scale, add: k0 > 0,
+                                  out: oi + h * half, ldc: ldc)
+                        }
                     }
                     k0 += kc
                 } while k0 < k
