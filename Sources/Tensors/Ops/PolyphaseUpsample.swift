@@ -1,5 +1,3 @@
-import CSupport
-
 /// StyleGAN2's stride-2 transposed 3x3 convolution (before its blur), output [cout, 2h+1, 2w+1],
 /// computed per output phase instead of as GEMM columns scattered back (col2im):
 ///
@@ -84,9 +82,7 @@ public enum PolyphaseUpsample {
             let (c0, c1) = (max(0, next.x0 - 1), min(w, next.x0 + width))
             for c in 0..<cin {
                 for row in max(0, next.m - 1)...min(h - 1, next.m) where c0 < c1 {
-                    let start = UInt(bitPattern: x + (c * h + row) * w)
-                    var line = (start + UInt(4 * c0)) & ~63
-                    while line < start + UInt(4 * c1) { cfclip_prefetch(UnsafeRawPointer(bitPattern: line)); line += 64 }
+                    prefetch(x + (c * h + row) * w + c0, count: c1 - c0)
                 }
             }
         }

@@ -1,5 +1,3 @@
-import CSupport
-
 /// Winograd F(2x2, 3x3) fused per block of 48 tiles: input transform, the 16 products and the
 /// output transform run while the block's V and M (400 KB at 64 channels) stay in the
 /// core's cache. Over whole bands (`Winograd.forward`'s other path) a 1024² 32-channel layer
@@ -78,7 +76,7 @@ public enum WinogradBlocks {
         runs(first: first, used: used, tw: tw) { ty, tx0, count, at in
             for c in 0..<cin {
                 let sc = styles?[c] ?? 1, plane = x + c * h * w
-                if next > 0 && at == 0 { prefetch(plane, h: h, w: w, tw: tw, first: first + used, count: next) }
+                if next > 0 && at == 0 { prefetchTiles(plane, h: h, w: w, tw: tw, first: first + used, count: next) }
                 for k in 0..<4 {
                     let iy = 2 * ty - 1 + k, ek = e + k * n, ok = o + k * n
                     if iy < 0 || iy >= h {
@@ -133,17 +131,10 @@ public enum WinogradBlocks {
     }
 
     /// Fetches the lines of `plane` that tiles `first ..< first + count` read.
-    static func prefetch(_ plane: UnsafePointer<Float>, h: Int, w: Int, tw: Int, first: Int, count: Int) {
+    static func prefetchTiles(_ plane: UnsafePointer<Float>, h: Int, w: Int, tw: Int, first: Int, count: Int) {
         runs(first: first, used: count, tw: tw) { ty, tx0, n, _ in
             let (c0, c1) = (max(0, 2 * tx0 - 1), min(w, 2 * (tx0 + n) + 1))
-            for iy in max(0, 2 * ty - 1)..<min(h, 2 * ty + 3) {
-                let row = UInt(bitPattern: plane + iy * w)
-                var line = (row + UInt(4 * c0)) & ~63
-                while line < row + UInt(4 * c1) {
-                    cfclip_prefetch(UnsafeRawPointer(bitPattern: line))
-                    line += 64
-                }
-            }
+            for iy in max(0, 2 * ty - 1)..<min(h, 2 * ty + 3) { prefetch(plane + iy * w + c0, count: c1 - c0) }
         }
     }
 

@@ -54,7 +54,7 @@ public struct WinogradRows: Sendable {
         // one parallel loop over (point, panel): 16 loops of a tenth of a millisecond each spent a
         // good part of it waking the other core
         let panels = (cout + PackedMatrix.width - 1) / PackedMatrix.width
-        let ws = points.map { ReadPointer($0.panels.withUnsafeBufferPointer { $0.baseAddress! }) }
+        let ws = points.map { ReadPointer(UnsafePointer($0.panels.storage.pointer)) }   // alive while self is
         Parallel.for(16 * panels, costPerItem: 2 * rows * cin * PackedMatrix.width) { range in
             var item = range.lowerBound
             while item < range.upperBound {
