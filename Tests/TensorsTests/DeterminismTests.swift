@@ -42,10 +42,12 @@ final class GEMMDeterminismTests: XCTestCase {
         Parallel.setThreads(1)
         let one = PolyphaseUpsample.forward(x, packed: packed, cout: 8, styles: nil, scale: 0.1)
         let u = WinogradUpsample.pack(seeded([8, 16, 3, 3], seed: 12)), oneW = WinogradUpsample.forward(x, packed: u, styles: nil, scale: 0.1)
+        let oneBands = WinogradUpsample.forward(x, packed: u, styles: nil, scale: 0.1, fused: false)
         for n in [2, 3, 4] {
             Parallel.setThreads(n)
             XCTAssertEqual(PolyphaseUpsample.forward(x, packed: packed, cout: 8, styles: nil, scale: 0.1), one, "\(n) threads")
-            XCTAssertEqual(WinogradUpsample.forward(x, packed: u, styles: nil, scale: 0.1), oneW, "Winograd, \(n) threads")
+            XCTAssertEqual(WinogradUpsample.forward(x, packed: u, styles: nil, scale: 0.1), oneW, "Winograd blocks, \(n) threads")
+            XCTAssertEqual(WinogradUpsample.forward(x, packed: u, styles: nil, scale: 0.1, fused: false), oneBands, "Winograd bands, \(n) threads")
         }
     }
 

@@ -106,6 +106,27 @@ final class OpsTests: XCTestCase {
         XCTAssertFalse(WinogradBlocks.applies(cin: 8, cout: 8, tiles: 16), "an 8x8 image is one mostly empty block")
     }
 
+    /// The fused upsampler blocks (`WinogradUpsampleBlocks`) against the definition and against
+    /// the bands: odd and even sides (tiles past the last row and column, runs cut at both
+    /// image edges), blocks that start mid-row, a last partial block, per-image styles, 8 and 12
+    /// output channels (the AVX-512 tile and its 4-row tail), a sample alone as in its batch.
+    func testWinogradUpsampleBlocksMatchDefinitionAndBands() {
+        for (cin, cout) in [(5, 8), (3, 12)] {
+            let weight = seeded([cout, cin, 3, 3], seed: 140), packed = WinogradUpsample.pack(weight)
+            for (h, w) in [(27, 29), (28, 28), (20, 41)] {
+                XCTAssertTrue(WinogradUpsampleBlocks.applies(cin: cin, cout: cout, tiles: ((h + 2) / 2) * ((w + 2) / 2)), "\(h)x\(w)")
+                let x = seeded([2, cin, h, w], seed: 141 + UInt64(h + w)), styles = seeded([2, cin], seed: 142)
+                let y = WinogradUpsample.forward(x, packed: packed, styles: styles, scale: 0.3)
+                assertClose(y, Self.transposedConv(x, weight, styles: styles, scale: 0.3), atol: 1e-5)
+                assertClose(y, WinogradUpsample.forward(x, packed: packed, styles: styles, scale: 0.3, fused: false), atol: 1e-6)
+                XCTAssertEqual(WinogradUpsample.forward(x.slice(1..<2), packed: packed, styles: styles.slice(1..<2), scale: 0.3),
+                               y.slice(1..<2), "\(cin) -> \(cout), \(h)x\(w)")
+            }
+        }
+        XCTAssertFalse(WinogradUpsampleBlocks.applies(cin: 8, cout: 6, tiles: 1000), "output channels not in whole register tiles")
+        XCTAssertFalse(WinogradUpsampleBlocks.applies(cin: 8, cout: 8, tiles: 81), "a 16x16 input is two mostly empty blocks")
+    }
+
     /// `PanelTile`'s AVX-512 build (where the CPU has it) gives the AVX2 tile's bytes through the
     /// fused blocks and the polyphase upsampler: full panels, last blocks of 16, 8 and 40 tiles
     /// (the AVX2 path's narrow tiles, the AVX-512 path's zero lanes), 70 channels (two blocks of
@@ -128,6 +149,12 @@ final class OpsTests: XCTestCase {
             let wide = PolyphaseUpsample.forward(x, packed: phases, cout: cout, styles: styles, scale: 0.5)
             AVX512.enabled = false
             XCTAssertEqual(PolyphaseUpsample.forward(x, packed: phases, cout: cout, styles: styles, scale: 0.5), wide, "upsample, \(cout) channels")
+            AVX512.enabled = true
+            let u = WinogradUpsample.pack(seeded([cout, 70, 3, 3], seed: 134))
+            let big = seeded([1, 70, 27, 41], seed: 135), bigStyles = seeded([1, 70], seed: 136)
+            let blocks = WinogradUpsample.forward(big, packed: u, styles: bigStyles, scale: 0.5)
+            AVX512.enabled = false
+            XCTAssertEqual(WinogradUpsample.forward(big, packed: u, styles: bigStyles, scale: 0.5), blocks, "upsample blocks, \(cout) channels")
             AVX512.enabled = true
         }
     }

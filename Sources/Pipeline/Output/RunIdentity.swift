@@ -16,8 +16,10 @@ public struct RunIdentity: Sendable {
     /// 5: OpenBLAS's AVX kernels where it had fallen back to SSE3 (`BLASCore`, 2026-12-05): on
     /// those CPUs images and scores change in low bits. 6: IR-SE50's 14x14 and 28x28 Winograd
     /// products by packed point weights over a batch's tiles (`WinogradRows`, 2026-12-05):
-    /// identity scores change in their last digits, images do not.
-    public static let version = 6
+    /// identity scores change in their last digits, images do not. 7: the 64²-256² upsampling
+    /// convolutions' Winograd F(2, 2) products in cached blocks (`WinogradUpsampleBlocks`,
+    /// 2026-12-05): images change in low bits.
+    public static let version = 7
 
     public let canonical: JSONValue
     public let configHash: String

@@ -56,15 +56,29 @@ public enum WinogradUpsample {
     /// `budget` floats; each GEMM is whole (its shape depends on the image's size only). 16 MB:
     /// with 2 MB bands (one tile row at 128², 65 tiles) OpenBLAS repacked U for every narrow
     /// GEMM and the layers ran 1.5x slower than the column GEMM; at 16 MB they run 6-10% faster.
-    public static func forward(_ x: Tensor, packed: Tensor, styles: Tensor?, scale: Float, budget: Int = 1 << 22) -> Tensor {
+    /// Where `WinogradUpsampleBlocks` applies it runs instead of the bands (`fused: false` keeps
+    /// the bands, for tests of both paths).
+    public static func forward(_ x: Tensor, packed: Tensor, styles: Tensor?, scale: Float, budget: Int = 1 << 22,
+                               fused: Bool = true) -> Tensor {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let cout = packed.shape[1]
         precondition(packed.shape[0] == 16 && packed.shape[2] == cin, "WinogradUpsample: packed weight \(packed.shape) for \(cin) input channels")
         let (oh, ow) = (2 * h + 1, 2 * w + 1)
         var out = Tensor(uninitialized: [n, cout, oh, ow])
         let (th, tw) = ((h + 2) / 2, (w + 2) / 2)
-        let rows = max(1, min(th, budget / max(totalSlots * (cin + cout) * tw, 1)))
         let sv = styles?.scalars
+        if fused && WinogradUpsampleBlocks.applies(cin: cin, cout: cout, tiles: th * tw) {
+            x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { up in out.withUnsafeMutableBufferPointer { op in
+                for b in 0..<n {
+                    WinogradUpsampleBlocks.forward(xp.baseAddress! + b * cin * h * w, cin: cin, h: h, w: w,
+                                                   styles: sv.map { Array($0[(b * cin)..<((b + 1) * cin)]) },
+                                                   u: up.baseAddress!, cout: cout, scale: scale,
+                                                   out: op.baseAddress! + b * cout * oh * ow)
+                }
+            } } }
+            return out
+        }
+        let rows = max(1, min(th, budget / max(totalSlots * (cin + cout) * tw, 1)))
         let v = UnsafeMutablePointer<Float>.allocate(capacity: totalSlots * cin * rows * tw)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: totalSlots * cout * rows * tw)
         defer { v.deallocate(); m.deallocate() }
