@@ -35,11 +35,11 @@ struct GeneratorBench: ParsableCommand {
         }
         if layers {
             var last = DispatchTime.now().uptimeNanoseconds
-            _ = try g.synthesize(w) { name, _ in
+            _ = try g.synthesize(w, hook: { name, _ in
                 let now = DispatchTime.now().uptimeNanoseconds
                 FileHandle.standardError.write(Data(String(format: "%-14@ %7.1f ms\n", name, Double(now - last) / 1e6).utf8))
                 last = now
-            }
+            }, convOutputs: false)
         }
         let perImage = best / Double(batch)
         let gflop = Self.gflopPerImage[size] ?? 0

@@ -75,6 +75,24 @@ final class GeneratorTests: XCTestCase {
         }
     }
 
+    /// Inference fuses each styled layer's tail (demodulation, noise, bias, activation) into
+    /// its convolution's output rows (the Winograd blocks at 64², the upsampler's blur); a hook
+    /// on the upsampling convs' outputs, or a tape, keeps the separate passes. All three give
+    /// the same bytes, with per-sample noise planes and with the shared buffers.
+    func testFusedTailsGiveTheSeparatePassesBytes() throws {
+        let g = try Generator.load(from: try fixtureDict(), prefix: "g_ema.", source: "fixture")
+        let c = g.config
+        let w = Tensor(shape: [2, c.nLatent, c.styleDim], values: SeededNoise.gaussian(count: 2 * c.nLatent * c.styleDim, seed: 21))
+        for noise in [NoiseMode.buffers, .seeded([5, 6])] {
+            let fused = try g.synthesize(w, noise: noise)
+            var names: [String] = []
+            XCTAssertEqual(try g.synthesize(w, noise: noise, hook: { name, _ in names.append(name) }), fused)
+            XCTAssertTrue(names.contains("convs.6.conv"), "the hook saw the 64² upsampler's conv output")
+            let tape = Tape()
+            XCTAssertEqual(try g.synthesize(tape.parameter(w), noise: noise).value, fused)
+        }
+    }
+
     func testMissingKernelBuffersAreRecomputed() throws {
         let src = try fixtureDict()
         var dict = StateDict(source: "no-kernels.pt")

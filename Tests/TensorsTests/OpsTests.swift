@@ -127,6 +127,43 @@ final class OpsTests: XCTestCase {
         XCTAssertFalse(WinogradUpsampleBlocks.applies(cin: 8, cout: 8, tiles: 81), "a 16x16 input is two mostly empty blocks")
     }
 
+    /// A styled layer's tail fused into the convolutions' output rows gives the bytes of the
+    /// separate pass over whole planes: the Winograd blocks (odd sides, runs cut at the image's
+    /// edges) and bands, and the upsampler with its blur computed per chunk of output rows at
+    /// 1-3 threads (chunks meet at different rows and recompute the rows they share), per-sample
+    /// and shared noise, a batch of two.
+    func testFusedStyledTailsGiveTheSeparatePassesBytes() {
+        let saved = Parallel.threads
+        defer { Parallel.setThreads(saved) }
+        let (cin, cout) = (6, 8)
+        let packed = Winograd.pack(seeded([cout, cin, 3, 3], seed: 150)), phases = PolyphaseUpsample.pack(seeded([cout, cin, 3, 3], seed: 151))
+        let blur = Upfirdn2D(kernel: Upfirdn2D.makeKernel([1, 3, 3, 1], gain: 4), pad: (1, 1)), (kr, kc) = blur.separableFactors!
+        for (h, w) in [(29, 27), (30, 40)] {
+            let x = seeded([2, cin, h, w], seed: 152), styles = seeded([2, cin], seed: 153)
+            for planes in [1, 2] {
+                func tail(_ pixels: Int) -> StyledTail {
+                    StyledTail(channels: cout, demod: seeded([2, cout], seed: 154), noise: seeded([planes, pixels], seed: 155),
+                               noiseWeight: 0.3, bias: seeded([cout], seed: 156), activate: true)
+                }
+                for fused in [true, false] {
+                    var separate = Winograd.forward(x, packed: packed, styles: styles, scale: 0.4, fused: fused)
+                    tail(h * w).applyPlanes(&separate)
+                    XCTAssertEqual(Winograd.forward(x, packed: packed, styles: styles, scale: 0.4, fused: fused, tail: tail(h * w)), separate,
+                                   "Winograd \(fused ? "blocks" : "bands"), \(h)x\(w), \(planes) noise planes")
+                }
+                var separate = blur(PolyphaseUpsample.forward(x, packed: phases, cout: cout, styles: styles, scale: 0.4))
+                tail(4 * h * w).applyPlanes(&separate)
+                for threads in [1, 2, 3] {
+                    Parallel.setThreads(threads)
+                    XCTAssertEqual(PolyphaseUpsample.forwardBlurred(x, packed: phases, cout: cout, styles: styles, scale: 0.4, rows: kr, cols: kc,
+                                                                    padY: (1, 1), padX: (1, 1), tail: tail(4 * h * w)), separate,
+                                   "upsampler and blur, \(h)x\(w), \(planes) noise planes, \(threads) threads")
+                }
+                Parallel.setThreads(saved)
+            }
+        }
+    }
+
     /// `PanelTile`'s AVX-512 build (where the CPU has it) gives the AVX2 tile's bytes through the
     /// fused blocks and the polyphase upsampler: full panels, last blocks of 16, 8 and 40 tiles
     /// (the AVX2 path's narrow tiles, the AVX-512 path's zero lanes), 70 channels (two blocks of

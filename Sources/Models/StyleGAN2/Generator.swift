@@ -111,9 +111,11 @@ public struct Generator: Sendable {
 
     /// Synthesis from W+ codes [N, n_latent, D] -> images [N, 3, size, size] (not clamped).
     /// `hook` receives intermediate outputs named as the reference modules (`conv1`, `to_rgb1`,
-    /// `convs.0.conv`, `convs.0`, `to_rgbs.0`, ...).
-    public func synthesize(_ wplus: Tensor, noise: NoiseMode = .buffers, hook: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
-        try synthesize(Var(wplus), noise: noise, hook: hook).value
+    /// `convs.0.conv`, `convs.0`, `to_rgbs.0`, ...). `convOutputs: false` leaves out the
+    /// upsampling layers' `.conv` outputs, which they otherwise never materialise (per-layer timing).
+    public func synthesize(_ wplus: Tensor, noise: NoiseMode = .buffers, hook: ((String, Tensor) -> Void)? = nil,
+                           convOutputs: Bool = true) throws -> Tensor {
+        try synthesize(Var(wplus), noise: noise, hook: hook, convOutputs: convOutputs).value
     }
 
     /// The synthesis network, the one definition behind inference and training. With a tape,
@@ -121,7 +123,7 @@ public struct Generator: Sendable {
     /// `namedParameters`; bound values must equal the generator's own). Without one, nothing is
     /// recorded or kept and every layer runs in place as plain inference.
     public func synthesize(_ wplus: Var, noise: NoiseMode = .buffers, params: Parameters? = nil,
-                           hook: ((String, Tensor) -> Void)? = nil) throws -> Var {
+                           hook: ((String, Tensor) -> Void)? = nil, convOutputs: Bool = true) throws -> Var {
         let c = config
         guard wplus.shape.count == 3, wplus.shape[1] >= c.nLatent, wplus.shape[2] == c.styleDim else {
             throw ModelError.invalidInput("W+ codes must be [N, \(c.nLatent), \(c.styleDim)], got \(Shape.text(wplus.shape))")
@@ -136,7 +138,7 @@ public struct Generator: Sendable {
         hook?("to_rgb1", skip.value)
         for j in 0..<toRGBs.count {
             let i = 1 + 2 * j
-            let convHook: ((Tensor) -> Void)? = hook.map { h in { h("convs.\(2 * j).conv", $0) } }
+            let convHook: ((Tensor) -> Void)? = convOutputs ? hook.map { h in { h("convs.\(2 * j).conv", $0) } } : nil
             x = convs[2 * j](x, rows[i], noise: planes[i], params: params, convOutput: convHook)
             hook?("convs.\(2 * j)", x.value)
             x = convs[2 * j + 1](x, rows[i + 1], noise: planes[i + 1], params: params)

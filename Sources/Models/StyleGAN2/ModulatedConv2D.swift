@@ -66,19 +66,27 @@ public struct ModulatedConv2D: Sendable {
         return d
     }
 
-    /// The convolution of the modulated input, before demodulation: [B, out, H', W'].
-    public func convolve(_ x: Tensor, styles s: Tensor) -> Tensor {
-        upsample ? convolveTransposed(x, styles: s) : convolveSame(x, styles: s)
+    /// The convolution of the modulated input, before demodulation: [B, out, H', W']; with a
+    /// styled layer's `tail` (demodulation included), after it: the Winograd blocks and the
+    /// upsamplers' blur apply it to each row as they write it, other paths in one pass after.
+    public func convolve(_ x: Tensor, styles s: Tensor, tail: StyledTail? = nil) -> Tensor {
+        upsample ? convolveTransposed(x, styles: s, tail: tail) : convolveSame(x, styles: s, tail: tail)
     }
 
     /// k x k, stride 1, padding k/2: 3x3 by Winograd F(2x2, 3x3); other sizes by im2col, which
     /// scales each input channel by its style as it copies.
-    func convolveSame(_ x: Tensor, styles s: Tensor) -> Tensor {
+    func convolveSame(_ x: Tensor, styles s: Tensor, tail: StyledTail?) -> Tensor {
+        if Self.winograd, let packed = winogradWeight, min(x.shape[2], x.shape[3]) >= Winograd.minimumSide {
+            return Winograd.forward(x, packed: packed, styles: s, scale: scale, tail: tail)
+        }
+        var y = convolveSameDirect(x, styles: s)
+        tail?.applyPlanes(&y)
+        return y
+    }
+
+    func convolveSameDirect(_ x: Tensor, styles s: Tensor) -> Tensor {
         let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let k = kernelSize, pad = k / 2, kdim = cin * k * k, p = h * w, cout = outChannels
-        if Self.winograd, let packed = winogradWeight, min(h, w) >= Winograd.minimumSide {
-            return Winograd.forward(x, packed: packed, styles: s, scale: scale)
-        }
         // applies first: the 3x3 layers keep no shifted weight, and packing one on every call of a
         // small layer it does not serve was wasted work
         if ShiftedConv.applies(kernel: (k, k), stride: 1, padding: pad, pixels: p),
@@ -133,19 +141,37 @@ public struct ModulatedConv2D: Sendable {
     /// Stride-2 transposed convolution to 2H+1, then the blur to 2H: by output phase
     /// (`PolyphaseUpsample`) at few channel pairs, by Winograd F(2, 2) on the phases
     /// (`WinogradUpsample`) from 32² inputs, else GEMM + col2im (4²-16²).
-    func convolveTransposed(_ x: Tensor, styles s: Tensor) -> Tensor {
-        let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let k = kernelSize, cout = outChannels, p = h * w, rowsK = cout * k * k
-        let (oh, ow) = (2 * h + k - 2, 2 * w + k - 2)
+    func convolveTransposed(_ x: Tensor, styles s: Tensor, tail: StyledTail?) -> Tensor {
+        let (cin, h, w) = (x.shape[1], x.shape[2], x.shape[3])
+        let k = kernelSize, cout = outChannels
         if k == 3, PolyphaseUpsample.applies(cin: cin, cout: cout) {
-            let full = PolyphaseUpsample.forward(x, packed: PolyphaseUpsample.pack(weight), cout: cout, styles: s, scale: scale)
-            return blur.map { $0(full) } ?? full
+            let packed = PolyphaseUpsample.pack(weight)
+            if let blur, blur.upX == 1, blur.upY == 1, blur.downX == 1, blur.downY == 1, let (kr, kc) = blur.separableFactors {
+                return PolyphaseUpsample.forwardBlurred(x, packed: packed, cout: cout, styles: s, scale: scale, rows: kr, cols: kc,
+                                                        padY: (blur.padY0, blur.padY1), padX: (blur.padX0, blur.padX1), tail: tail)
+            }
+            return blurred(PolyphaseUpsample.forward(x, packed: packed, cout: cout, styles: s, scale: scale), tail: tail)
         }
         if k == 3, Self.winograd, min(h, w) >= WinogradUpsample.minimumSide {
             // packed per call: kept per layer it would add 27 MB to a 1024² generator
-            let full = WinogradUpsample.forward(x, packed: WinogradUpsample.pack(weight), styles: s, scale: scale)
-            return blur.map { $0(full) } ?? full
+            return blurred(WinogradUpsample.forward(x, packed: WinogradUpsample.pack(weight), styles: s, scale: scale), tail: tail)
         }
+        return blurred(convolveTransposedColumns(x, styles: s), tail: tail)
+    }
+
+    /// The blur after the transposed convolution, then the tail (fused into the FIR's rows).
+    func blurred(_ full: Tensor, tail: StyledTail?) -> Tensor {
+        if let blur { return blur(full, tail: tail) }
+        var y = full
+        tail?.applyPlanes(&y)
+        return y
+    }
+
+    /// GEMM + col2im (the 4²-16² upsamplers), before the blur.
+    func convolveTransposedColumns(_ x: Tensor, styles s: Tensor) -> Tensor {
+        let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let k = kernelSize, cout = outChannels, p = h * w, rowsK = cout * k * k
+        let (oh, ow) = (2 * h + k - 2, 2 * w + k - 2)
         var full = Tensor(zeros: [b, cout, oh, ow])
         let sv = s.scalars
         let tileRows = max(1, min(h, columnBudget / max(rowsK * w, 1)))
@@ -177,7 +203,7 @@ public struct ModulatedConv2D: Sendable {
                 }
             }
         }
-        return blur.map { $0(full) } ?? full
+        return full
     }
 }
 

@@ -31,11 +31,18 @@ public struct StyledConv: Sendable {
     func callAsFunction(_ x: Var, _ w: Var, noise: NoisePlane?, params: Parameters? = nil,
                         convOutput: ((Tensor) -> Void)? = nil) -> Var {
         let s = conv.modulation(w, params)
-        var y = conv.convolve(x.value, styles: s.value)
         let d = conv.demodulation(s.value)
-        if let hook = convOutput { hook(Epilogue.apply(y, demod: d, noise: nil, noiseWeight: 0, bias: nil, activate: false)) }
         let weight = params?["\(key).conv.weight"], nw = params?["\(key).noise.weight"], bias = params?["\(key).activate.bias"]
-        guard Tape.of(x, s, weight, nw, bias) != nil else {
+        let recording = Tape.of(x, s, weight, nw, bias) != nil
+        if !recording && convOutput == nil {
+            // nothing keeps the conv output: the convolution applies the tail as it writes
+            let tail = StyledTail(channels: conv.outChannels, demod: d, noise: noise?.values, noiseWeight: noiseWeight,
+                                  bias: activateBias, activate: true)
+            return Var(conv.convolve(x.value, styles: s.value, tail: tail))
+        }
+        var y = conv.convolve(x.value, styles: s.value)
+        if let hook = convOutput { hook(Epilogue.apply(y, demod: d, noise: nil, noiseWeight: 0, bias: nil, activate: false)) }
+        guard recording else {
             Epilogue.applyInPlace(&y, demod: d, noise: noise, noiseWeight: noiseWeight, bias: activateBias, activate: true)
             return Var(y)
         }
@@ -70,39 +77,8 @@ enum Epilogue {
     }
 
     static func applyInPlace(_ x: inout Tensor, demod: Tensor?, noise: NoisePlane?, noiseWeight: Float, bias: Tensor?, activate: Bool) {
-        let (b, c) = (x.shape[0], x.shape[1])
-        let p = x.count / max(b * c, 1)
-        if let n = noise { precondition(n.values.shape[1] == p, "noise plane of \(n.values.shape[1]) pixels for \(p)") }
-        let dv = demod?.scalars, bv = bias?.scalars
-        let slope = FusedLeakyReLU.slope, gain = FusedLeakyReLU.gain
-        let perSample = noise?.perSample ?? false
-        // the noise pointer lives only inside its buffer's scope (no pointer escapes a closure)
-        let noiseValues = noise?.values ?? Tensor(shape: [0], values: [])
-        noiseValues.withUnsafeBufferPointer { nbuf in
-            let noisePtr = noise == nil ? nil : nbuf.baseAddress.map { ReadPointer($0) }
-            x.withUnsafeMutableBufferPointer { buf in
-                let base = SendablePointer(buf.baseAddress!)
-                Parallel.for(b * c, costPerItem: p * 4) { range in
-                    for bc in range {
-                        let bi = bc / c, ch = bc % c
-                        let row = base.p + bc * p
-                        let d = dv?[bc] ?? 1, bias = bv?[ch] ?? 0
-                        if let np = noisePtr {
-                            let nrow = np.p + (perSample ? bi * p : 0)
-                            for i in 0..<p {
-                                let v = row[i] * d + noiseWeight * nrow[i] + bias
-                                row[i] = activate ? (v >= 0 ? v : v * slope) * gain : v
-                            }
-                        } else {
-                            for i in 0..<p {
-                                let v = row[i] * d + bias
-                                row[i] = activate ? (v >= 0 ? v : v * slope) * gain : v
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        StyledTail(channels: x.shape[1], demod: demod, noise: noise?.values, noiseWeight: noiseWeight, bias: bias, activate: activate)
+            .applyPlanes(&x)
     }
 }
 

@@ -6,8 +6,10 @@
 /// stays in L1, and every output element is written once.
 enum FIR {
     /// x [N, C, H, W] -> [N, C, H + padY0 + padY1 - kh + 1, W + padX0 + padX1 - kw + 1];
-    /// `rows`/`cols` are the 1-D kernels (true convolution: applied flipped).
-    static func apply(_ x: Tensor, rows kr: [Float], cols kc: [Float], padY: (Int, Int), padX: (Int, Int)) -> Tensor {
+    /// `rows`/`cols` are the 1-D kernels (true convolution: applied flipped). A `tail` is
+    /// applied to each output row as it is written.
+    static func apply(_ x: Tensor, rows kr: [Float], cols kc: [Float], padY: (Int, Int), padX: (Int, Int),
+                      tail: StyledTail? = nil) -> Tensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let oh = h + padY.0 + padY.1 - kr.count + 1, ow = w + padX.0 + padX.1 - kc.count + 1
         var out = Tensor(uninitialized: [n, c, max(oh, 0), max(ow, 0)])
@@ -37,6 +39,7 @@ enum FIR {
                                 if iy >= 0 && iy < h { taps.append((fr[t], UnsafePointer(ring + (iy % kh) * ow))) }
                             }
                             combine(taps, into: op + o * ow, count: ow)
+                            tail?.apply(op + o * ow, count: ow, plane: p, pixel: o * ow)
                         }
                     }
                 }

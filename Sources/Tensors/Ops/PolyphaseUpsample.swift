@@ -63,7 +63,80 @@ public enum PolyphaseUpsample {
                         let next = blk + 1 < blocks ? (m: (blk + 1) / across, x0: ((blk + 1) % across) * blockColumns) : nil
                         gather(image, cin: cin, h: h, w: w, styles: st, m: m, x0: x0, next: next, into: shifts)
                         multiply(a.p, shifts: shifts, cin: cin, cout: cout, scale: scale, into: products)
-                        scatter(products, cout: cout, h: h, w: w, m: m, x0: x0, count: count, out: result)
+                        scatter(products, cout: cout, h: h, w: w, m: m, x0: x0, count: count,
+                                rows: result + 2 * m * ow, planeStride: oh * ow, rowStride: ow)
+                    }
+                }
+            }
+        } } }
+        return out
+    }
+
+    /// The transposed convolution, then the blur FIR `rows`/`cols` with padding `padY`/`padX`
+    /// (`FIR.apply`'s arguments), then a styled layer's `tail` when given: [N, cout, H', W'] without
+    /// the [2h+1, 2w+1] intermediate ever reaching memory. A chunk of output rows computes the
+    /// input rows m its blur reads, two full rows per m for all channels, filters them along W
+    /// into `FIR`'s ring and combines the ring into each output row as `FIR.apply` does: the same
+    /// products, the same FIR sums, the same tail, so the same bytes as the three passes (at
+    /// 1024² those moved 134 MB out and back in, and the tail another 128 MB each way). Where
+    /// chunks meet, both compute the shared m.
+    public static func forwardBlurred(_ x: Tensor, packed: Tensor, cout: Int, styles: Tensor?, scale: Float,
+                                      rows kr: [Float], cols kc: [Float], padY: (Int, Int), padX: (Int, Int),
+                                      tail: StyledTail?) -> Tensor {
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        precondition(packed.count == 9 * cout * cin && cout % PanelTile.rows == 0, "PolyphaseUpsample: packed weight of \(packed.count) for \(cin) -> \(cout)")
+        let (fh, fw) = (2 * h + 1, 2 * w + 1)
+        let fr = Array(kr.reversed()), fc = Array(kc.reversed()), kh = fr.count
+        let oh = fh + padY.0 + padY.1 - kh + 1, ow = fw + padX.0 + padX.1 - fc.count + 1
+        precondition(oh > 0 && ow > 0, "PolyphaseUpsample: blur of \(kh)x\(fc.count) leaves nothing of \(fh)x\(fw)")
+        var out = Tensor(uninitialized: [n, cout, oh, ow])
+        let sv = styles?.scalars
+        x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { ap in out.withUnsafeMutableBufferPointer { op in
+            let xs = ReadPointer(xp.baseAddress!), a = ReadPointer(ap.baseAddress!), os = SendablePointer(op.baseAddress!)
+            for b in 0..<n {
+                let st = sv.map { Array($0[(b * cin)..<((b + 1) * cin)]) }
+                let image = xs.p + b * cin * h * w, result = os.p + b * cout * oh * ow
+                Parallel.for(oh, costPerItem: 9 * cin * cout * w) { range in
+                    let shifts = UnsafeMutablePointer<Float>.allocate(capacity: 4 * cin * blockColumns)
+                    let products = UnsafeMutablePointer<Float>.allocate(capacity: 4 * cout * blockColumns)
+                    let full = UnsafeMutablePointer<Float>.allocate(capacity: cout * 2 * fw)     // rows 2m, 2m + 1 per channel
+                    let ring = UnsafeMutablePointer<Float>.allocate(capacity: cout * kh * ow)    // filtered rows, slot r % kh
+                    defer { shifts.deallocate(); products.deallocate(); full.deallocate(); ring.deallocate() }
+                    var taps = [(Float, UnsafePointer<Float>)]()
+                    taps.reserveCapacity(kh)
+                    var madeM = -1                                   // the m whose rows `full` holds
+                    var next = max(0, range.lowerBound - padY.0)     // the next full row to filter
+                    for o in range {
+                        let last = min(fh - 1, o + kh - 1 - padY.0)
+                        while next <= last {
+                            let m = next / 2
+                            if m != madeM {
+                                for x0 in stride(from: 0, to: w + 1, by: blockColumns) {
+                                    let count = min(blockColumns, w + 1 - x0)
+                                    let following = x0 + blockColumns <= w ? (m: m, x0: x0 + blockColumns) : m < h ? (m: m + 1, x0: 0) : nil
+                                    gather(image, cin: cin, h: h, w: w, styles: st, m: m, x0: x0, next: following, into: shifts)
+                                    multiply(a.p, shifts: shifts, cin: cin, cout: cout, scale: scale, into: products)
+                                    scatter(products, cout: cout, h: h, w: w, m: m, x0: x0, count: count,
+                                            rows: full, planeStride: 2 * fw, rowStride: fw)
+                                }
+                                madeM = m
+                            }
+                            for c in 0..<cout {
+                                FIR.filterRow(full + (2 * c + next % 2) * fw, w: fw, into: ring + (c * kh + next % kh) * ow, ow: ow,
+                                              taps: fc, pad: padX.0)
+                            }
+                            next += 1
+                        }
+                        for c in 0..<cout {
+                            taps.removeAll(keepingCapacity: true)
+                            for t in 0..<kh {
+                                let iy = o + t - padY.0
+                                if iy >= 0 && iy < fh { taps.append((fr[t], UnsafePointer(ring + (c * kh + iy % kh) * ow))) }
+                            }
+                            let row = result + (c * oh + o) * ow
+                            FIR.combine(taps, into: row, count: ow)
+                            tail?.apply(row, count: ow, plane: b * cout + c, pixel: o * ow)
+                        }
                     }
                 }
             }
@@ -113,18 +186,19 @@ public enum PolyphaseUpsample {
         }
     }
 
-    /// Writes the four phases of positions x0 ..< x0 + count of row m into out [cout, 2h+1, 2w+1].
+    /// Writes the four phases of positions x0 ..< x0 + count of row m: rows 2m and (when m < h)
+    /// 2m + 1 of each output channel o, at `rows + o * planeStride` and one `rowStride` further.
     static func scatter(_ products: UnsafePointer<Float>, cout: Int, h: Int, w: Int, m: Int, x0: Int, count: Int,
-                        out: UnsafeMutablePointer<Float>) {
-        let (oh, ow) = (2 * h + 1, 2 * w + 1), step = cout * blockColumns
+                        rows: UnsafeMutablePointer<Float>, planeStride: Int, rowStride: Int) {
+        let step = cout * blockColumns
         let odd = min(count, w - x0)          // positions with an odd column 2X+1 inside
         for o in 0..<cout {
             let ee = products + o * blockColumns, eo = ee + step, oe = ee + 2 * step, oo = ee + 3 * step
-            let even = out + (o * oh + 2 * m) * ow + 2 * x0
+            let even = rows + o * planeStride + 2 * x0
             for t in 0..<odd { even[2 * t] = ee[t]; even[2 * t + 1] = eo[t] }
             for t in odd..<count { even[2 * t] = ee[t] }
             if m < h {
-                let next = even + ow
+                let next = even + rowStride
                 for t in 0..<odd { next[2 * t] = oe[t]; next[2 * t + 1] = oo[t] }
                 for t in odd..<count { next[2 * t] = oe[t] }
             }

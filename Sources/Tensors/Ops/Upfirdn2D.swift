@@ -52,12 +52,21 @@ public struct Upfirdn2D: Sendable {
         return (rows, cols)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, tail: nil) }
+
+    /// Then a styled layer's `tail`, fused into the output rows of the separable FIR.
+    public func callAsFunction(_ x: Tensor, tail: StyledTail?) -> Tensor {
         precondition(x.rank == 4, "upfirdn2d expects [N, C, H, W], got \(x.shape)")
+        if let (kr, kc) = separableFactors, upX == 1 && upY == 1 && downX == 1 && downY == 1 {
+            return FIR.apply(x, rows: kr, cols: kc, padY: (padY0, padY1), padX: (padX0, padX1), tail: tail)
+        }
+        var y = resampled(x)
+        tail?.applyPlanes(&y)
+        return y
+    }
+
+    func resampled(_ x: Tensor) -> Tensor {
         if let (kr, kc) = separableFactors {
-            if upX == 1 && upY == 1 && downX == 1 && downY == 1 {
-                return FIR.apply(x, rows: kr, cols: kc, padY: (padY0, padY1), padX: (padX0, padX1))
-            }
             return Resample.apply(x, rows: .upfirdn(in: x.shape[2], kernel: kr, up: upY, down: downY, pad0: padY0, pad1: padY1),
                                   cols: .upfirdn(in: x.shape[3], kernel: kc, up: upX, down: downX, pad0: padX0, pad1: padX1))
         }

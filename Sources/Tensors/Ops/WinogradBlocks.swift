@@ -19,9 +19,11 @@ public enum WinogradBlocks {
     }
 
     /// One image: x [cin, h, w] (channel c scaled by `styles[c]` when given) into
-    /// out [cout, h, w] = scale * conv3x3(x, weight); `u` = `Winograd.pack(weight)`.
+    /// out [cout, h, w] = scale * conv3x3(x, weight); `u` = `Winograd.pack(weight)`. A `tail`
+    /// (with the plane index of this image's channel 0) is applied to each row piece as it is written.
     static func forward(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, styles: [Float]?,
-                        u: UnsafePointer<Float>, cout: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
+                        u: UnsafePointer<Float>, cout: Int, scale: Float, out: UnsafeMutablePointer<Float>,
+                        tail: (StyledTail, plane0: Int)? = nil) {
         let (th, tw) = ((h + 1) / 2, (w + 1) / 2), total = th * tw
         let blocks = (total + blockTiles - 1) / blockTiles
         let xs = ReadPointer(x), us = ReadPointer(u), os = SendablePointer(out)
@@ -35,7 +37,7 @@ public enum WinogradBlocks {
                 transformInput(xs.p, cin: cin, h: h, w: w, tw: tw, styles: styles, first: t0, used: used,
                                next: next, scratch: scratch)
                 multiply(us.p, v: scratch.v, m: scratch.m, cout: cout, cin: cin, scale: scale, used: used)
-                transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, out: os.p)
+                transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, out: os.p, tail: tail)
             }
         }
     }
@@ -150,7 +152,7 @@ public enum WinogradBlocks {
 
     /// out[o, 2ty + p, 2tx + q] = (Aᵀ M A)[p, q] inside the image, as `Winograd.transformOutput`.
     static func transformOutput(_ m: UnsafePointer<Float>, cout: Int, h: Int, w: Int, tw: Int, first: Int, used: Int,
-                                out: UnsafeMutablePointer<Float>) {
+                                out: UnsafeMutablePointer<Float>, tail: (StyledTail, plane0: Int)? = nil) {
         let step = cout * blockTiles
         runs(first: first, used: used, tw: tw) { ty, tx0, count, at in
             let y = 2 * ty, hasRow1 = y + 1 < h, fullWidth = 2 * (tx0 + count) <= w
@@ -188,6 +190,11 @@ public enum WinogradBlocks {
                         row1[2 * q] = a10 + a11 + a12
                         if inside { row1[2 * q + 1] = a11 - a12 - a13 }
                     }
+                }
+                if let (tail, plane0) = tail {
+                    let width = min(2 * count, w - 2 * tx0)
+                    tail.apply(row0, count: width, plane: plane0 + o, pixel: y * w + 2 * tx0)
+                    if hasRow1 { tail.apply(row1, count: width, plane: plane0 + o, pixel: (y + 1) * w + 2 * tx0) }
                 }
             }
         }

@@ -55,9 +55,10 @@ public enum Winograd {
     /// fit `budget` floats (2 MB: a core's share of the cache), so the shapes depend on the
     /// image's size only. With many bands each core takes whole bands (no hand-off between the
     /// three steps); with few, the cores share each step of a band.
-    /// `fused: false` keeps the bands where `WinogradBlocks` applies (tests of both paths).
+    /// `fused: false` keeps the bands where `WinogradBlocks` applies (tests of both paths). A
+    /// styled layer's `tail` is applied to the output (by the blocks as they write it).
     public static func forward(_ x: Tensor, packed: Tensor, styles: Tensor? = nil, scale: Float = 1,
-                               budget: Int = 1 << 19, fused: Bool = true) -> Tensor {
+                               budget: Int = 1 << 19, fused: Bool = true, tail: StyledTail? = nil) -> Tensor {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let cout = packed.shape[1]
         precondition(packed.shape[0] == 16 && packed.shape[2] == cin, "Winograd: packed weight \(packed.shape) for \(cin) input channels")
@@ -74,7 +75,8 @@ public enum Winograd {
                 let st = sv.map { Array($0[(b * cin)..<((b + 1) * cin)]) }
                 let image = xs.p + b * cin * h * w, result = os.p + b * cout * h * w
                 if blocks {
-                    WinogradBlocks.forward(image, cin: cin, h: h, w: w, styles: st, u: us.p, cout: cout, scale: scale, out: result)
+                    WinogradBlocks.forward(image, cin: cin, h: h, w: w, styles: st, u: us.p, cout: cout, scale: scale, out: result,
+                                           tail: tail.map { ($0, b * cout) })
                     continue
                 }
                 // one band: transform the input, 16 GEMMs, transform back
@@ -97,6 +99,7 @@ public enum Winograd {
                 }
             }
         } } }
+        if !blocks, let tail { tail.applyPlanes(&out) }
         return out
     }
 
