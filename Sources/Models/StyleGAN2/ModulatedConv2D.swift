@@ -185,10 +185,13 @@ public struct ModulatedConv2D: Sendable {
                     for bi in 0..<b {
                         // per-sample weight [out*k*k, in], W[o, i, t] * s[b, i] at row o*k*k + t, made
                         // from the weight itself (a transposed copy kept per layer cost 34 MB at 1024²)
-                        let st = Array(sv[(bi * cin)..<((bi + 1) * cin)])
-                        for o in 0..<cout {
-                            let src = wp.baseAddress! + o * cin * kk, dst = wmod + o * kk * cin
-                            for i in 0..<cin { let si = st[i]; for t in 0..<kk { dst[t * cin + i] = src[i * kk + t] * si } }
+                        // split across the cores: at 512 channels one thread took 2-3 ms per layer
+                        let st = Array(sv[(bi * cin)..<((bi + 1) * cin)]), ws = ReadPointer(wp.baseAddress!), ms = SendablePointer(wmod)
+                        Parallel.for(cout, costPerItem: 2 * cin * kk) { range in
+                            for o in range {
+                                let src = ws.p + o * cin * kk, dst = ms.p + o * kk * cin
+                                for i in 0..<cin { let si = st[i]; for t in 0..<kk { dst[t * cin + i] = src[i * kk + t] * si } }
+                            }
                         }
                         var y0 = 0
                         while y0 < h {
