@@ -24,12 +24,8 @@ struct WinogradErrorBench: ParsableCommand {
         var worst = 0.0
         for (i, ch) in layers.enumerated() {
             let res = 4 << i
-            var x = seededTensor([1, ch, res, res], seed: UInt64(10 + i))
-            x.withUnsafeMutableBufferPointer { p in for j in 0..<p.count where p[j] < 0 { p[j] *= 0.2 } }
-            let styles = Tensor(shape: [1, ch], values: seededTensor([ch], seed: UInt64(40 + i)).scalars.map { 1 + 0.5 * $0 })
+            let (x, styles, scaled) = Self.input(channels: ch, side: res, seed: UInt64(10 + i))
             let w = seededTensor([ch, ch, 3, 3], seed: UInt64(70 + i))
-            var scaled = x
-            scaled.withUnsafeMutableBufferPointer { p in for c in 0..<ch { for j in 0..<(res * res) { p[c * res * res + j] *= styles[flat: c] } } }
             let reference = Self.directDouble(scaled, w)
             let direct = Conv2D(stride: 1, padding: 1).forward(scaled, weight: w)
             let winograd = Winograd.forward(x, packed: Winograd.pack(w), styles: styles)
@@ -47,12 +43,8 @@ struct WinogradErrorBench: ParsableCommand {
         }
         for (i, cout) in layers.enumerated().dropFirst() where 4 << (i - 1) >= WinogradUpsample.minimumSide {
             let (res, cin) = (4 << (i - 1), layers[i - 1])
-            var x = seededTensor([1, cin, res, res], seed: UInt64(110 + i))
-            x.withUnsafeMutableBufferPointer { p in for j in 0..<p.count where p[j] < 0 { p[j] *= 0.2 } }
-            let styles = Tensor(shape: [1, cin], values: seededTensor([cin], seed: UInt64(140 + i)).scalars.map { 1 + 0.5 * $0 })
+            let (x, styles, scaled) = Self.input(channels: cin, side: res, seed: UInt64(110 + i))
             let w = seededTensor([cout, cin, 3, 3], seed: UInt64(170 + i))
-            var scaled = x
-            scaled.withUnsafeMutableBufferPointer { p in for c in 0..<cin { for j in 0..<(res * res) { p[c * res * res + j] *= styles[flat: c] } } }
             let reference: [Double] = Self.transposed(scaled, w)
             let direct = Tensor(shape: [1, cout, 2 * res + 1, 2 * res + 1], values: Self.transposed(scaled, w) as [Float])
             let polyphase = PolyphaseUpsample.applies(cin: cin, cout: cout)
@@ -74,6 +66,17 @@ struct WinogradErrorBench: ParsableCommand {
         }
         rows.append(("worst_ratio", worst))
         printResults(rows, json: json)
+    }
+
+    /// A leaky-ReLU'd input [1, channels, side, side] (seed), per-channel styles 1 ± 0.5 (seed + 30),
+    /// and the input scaled by them, as the direct paths take it.
+    static func input(channels ch: Int, side res: Int, seed: UInt64) -> (x: Tensor, styles: Tensor, scaled: Tensor) {
+        var x = seededTensor([1, ch, res, res], seed: seed)
+        x.withUnsafeMutableBufferPointer { p in for j in 0..<p.count where p[j] < 0 { p[j] *= 0.2 } }
+        let styles = Tensor(shape: [1, ch], values: seededTensor([ch], seed: seed + 30).scalars.map { 1 + 0.5 * $0 })
+        var scaled = x
+        scaled.withUnsafeMutableBufferPointer { p in for c in 0..<ch { for j in 0..<(res * res) { p[c * res * res + j] *= styles[flat: c] } } }
+        return (x, styles, scaled)
     }
 
     /// (RMS error, max error) relative to the RMS of the reference.

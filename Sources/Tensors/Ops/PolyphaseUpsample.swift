@@ -61,10 +61,9 @@ public enum PolyphaseUpsample {
                     for blk in range {
                         let m = blk / across, x0 = (blk % across) * blockColumns, count = min(blockColumns, w + 1 - x0)
                         let next = blk + 1 < blocks ? (m: (blk + 1) / across, x0: ((blk + 1) % across) * blockColumns) : nil
-                        gather(image, cin: cin, h: h, w: w, styles: st, m: m, x0: x0, next: next, into: shifts)
-                        multiply(a.p, shifts: shifts, cin: cin, cout: cout, scale: scale, into: products)
-                        scatter(products, cout: cout, h: h, w: w, m: m, x0: x0, count: count,
-                                rows: result + 2 * m * ow, planeStride: oh * ow, rowStride: ow)
+                        block(image, cin: cin, h: h, w: w, styles: st, weights: a.p, cout: cout, scale: scale, m: m, x0: x0,
+                              count: count, next: next, shifts: shifts, products: products,
+                              rows: result + 2 * m * ow, planeStride: oh * ow, rowStride: ow)
                     }
                 }
             }
@@ -114,10 +113,9 @@ public enum PolyphaseUpsample {
                                 for x0 in stride(from: 0, to: w + 1, by: blockColumns) {
                                     let count = min(blockColumns, w + 1 - x0)
                                     let following = x0 + blockColumns <= w ? (m: m, x0: x0 + blockColumns) : m < h ? (m: m + 1, x0: 0) : nil
-                                    gather(image, cin: cin, h: h, w: w, styles: st, m: m, x0: x0, next: following, into: shifts)
-                                    multiply(a.p, shifts: shifts, cin: cin, cout: cout, scale: scale, into: products)
-                                    scatter(products, cout: cout, h: h, w: w, m: m, x0: x0, count: count,
-                                            rows: full, planeStride: 2 * fw, rowStride: fw)
+                                    block(image, cin: cin, h: h, w: w, styles: st, weights: a.p, cout: cout, scale: scale, m: m,
+                                          x0: x0, count: count, next: following, shifts: shifts, products: products,
+                                          rows: full, planeStride: 2 * fw, rowStride: fw)
                                 }
                                 madeM = m
                             }
@@ -142,6 +140,18 @@ public enum PolyphaseUpsample {
             }
         } } }
         return out
+    }
+
+    /// One block: positions x0 ..< x0 + count of row m, gathered, multiplied and scattered into
+    /// rows 2m and 2m + 1 (see `scatter`).
+    @inline(__always)
+    static func block(_ image: UnsafePointer<Float>, cin: Int, h: Int, w: Int, styles: [Float]?, weights: UnsafePointer<Float>,
+                      cout: Int, scale: Float, m: Int, x0: Int, count: Int, next: (m: Int, x0: Int)?,
+                      shifts: UnsafeMutablePointer<Float>, products: UnsafeMutablePointer<Float>,
+                      rows: UnsafeMutablePointer<Float>, planeStride: Int, rowStride: Int) {
+        gather(image, cin: cin, h: h, w: w, styles: styles, m: m, x0: x0, next: next, into: shifts)
+        multiply(weights, shifts: shifts, cin: cin, cout: cout, scale: scale, into: products)
+        scatter(products, cout: cout, h: h, w: w, m: m, x0: x0, count: count, rows: rows, planeStride: planeStride, rowStride: rowStride)
     }
 
     /// shifts[s][c][48]: s0 = x[m, X-1], s1 = x[m, X], s2 = x[m-1, X], s3 = x[m-1, X-1]

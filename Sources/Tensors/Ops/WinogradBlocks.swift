@@ -79,27 +79,7 @@ public enum WinogradBlocks {
             for c in 0..<cin {
                 let sc = styles?[c] ?? 1, plane = x + c * h * w
                 if next > 0 && at == 0 { prefetchTiles(plane, h: h, w: w, tw: tw, first: first + used, count: next) }
-                for k in 0..<4 {
-                    let iy = 2 * ty - 1 + k, ek = e + k * n, ok = o + k * n
-                    if iy < 0 || iy >= h {
-                        ek.initialize(repeating: 0, count: count + 1); ok.initialize(repeating: 0, count: count + 1)
-                        continue
-                    }
-                    let row = plane + iy * w
-                    // q in lo..<hi has both columns inside the image: strided copies the
-                    // compiler vectorises; the one or two q at the image's edges test each column
-                    let lo = tx0 == 0 ? 1 : 0, hi = max(lo, min(count + 1, (w + 1) / 2 - tx0))
-                    let from = row + 2 * tx0 - 1
-                    for q in lo..<hi { ek[q] = from[2 * q] * sc; ok[q] = from[2 * q + 1] * sc }
-                    var q = 0
-                    while q <= count {
-                        if q == lo && lo < hi { q = hi; continue }
-                        let ce = 2 * (tx0 + q) - 1, co = ce + 1
-                        ek[q] = ce >= 0 && ce < w ? row[ce] * sc : 0
-                        ok[q] = co < w ? row[co] * sc : 0
-                        q += 1
-                    }
-                }
+                for k in 0..<4 { gatherRow(plane, h: h, w: w, y: 2 * ty - 1 + k, tx0: tx0, count: count, scale: sc, even: e + k * n, odd: o + k * n) }
                 // r = Bᵀ d: r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3 (both parities)
                 for base in 0..<2 {
                     let d0 = base == 0 ? e : o, (d1, d2, d3) = (d0 + n, d0 + 2 * n, d0 + 3 * n)
@@ -129,6 +109,31 @@ public enum WinogradBlocks {
                     }
                 }
             }
+        }
+    }
+
+    /// Row y of a plane (zero outside), scaled, split by parity for tiles tx0 ..< tx0 + count:
+    /// even[q] = column 2(tx0 + q) - 1, odd[q] = column 2(tx0 + q), q = 0 ... count. Inside the
+    /// image these are strided copies the compiler vectorises; the one or two q at the image's
+    /// edges test each column. (`WinogradUpsampleBlocks` gathers its rows the same way.)
+    @inline(__always)
+    static func gatherRow(_ plane: UnsafePointer<Float>, h: Int, w: Int, y: Int, tx0: Int, count: Int, scale sc: Float,
+                          even ek: UnsafeMutablePointer<Float>, odd ok: UnsafeMutablePointer<Float>) {
+        if y < 0 || y >= h {
+            ek.initialize(repeating: 0, count: count + 1); ok.initialize(repeating: 0, count: count + 1)
+            return
+        }
+        let row = plane + y * w
+        let lo = tx0 == 0 ? 1 : 0, hi = max(lo, min(count + 1, (w + 1) / 2 - tx0))
+        let from = row + 2 * tx0 - 1
+        for q in lo..<hi { ek[q] = from[2 * q] * sc; ok[q] = from[2 * q + 1] * sc }
+        var q = 0
+        while q <= count {
+            if q == lo && lo < hi { q = hi; continue }
+            let ce = 2 * (tx0 + q) - 1, co = ce + 1
+            ek[q] = ce >= 0 && ce < w ? row[ce] * sc : 0
+            ok[q] = co < w ? row[co] * sc : 0
+            q += 1
         }
     }
 

@@ -66,24 +66,8 @@ public enum WinogradUpsampleBlocks {
                 let sc = styles?[c] ?? 1, plane = x + c * h * w
                 if next > 0 && at == 0 { prefetchTiles(plane, h: h, w: w, tw: tw, first: first + used, count: next) }
                 for k in 0..<3 {
-                    let iy = 2 * ty - 1 + k, ek = e + k * n, ok = o + k * n
-                    if iy < 0 || iy >= h {
-                        ek.initialize(repeating: 0, count: count + 1); ok.initialize(repeating: 0, count: count + 1)
-                        continue
-                    }
-                    let row = plane + iy * w
-                    // q in lo..<hi has both columns inside the image; the edges test each column
-                    let lo = tx0 == 0 ? 1 : 0, hi = max(lo, min(count + 1, (w + 1) / 2 - tx0))
-                    let from = row + 2 * tx0 - 1
-                    for q in lo..<hi { ek[q] = from[2 * q] * sc; ok[q] = from[2 * q + 1] * sc }
-                    var q = 0
-                    while q <= count {
-                        if q == lo && lo < hi { q = hi; continue }
-                        let ce = 2 * (tx0 + q) - 1, co = ce + 1
-                        ek[q] = ce >= 0 && ce < w ? row[ce] * sc : 0
-                        ok[q] = co < w ? row[co] * sc : 0
-                        q += 1
-                    }
+                    WinogradBlocks.gatherRow(plane, h: h, w: w, y: 2 * ty - 1 + k, tx0: tx0, count: count, scale: sc,
+                                             even: e + k * n, odd: o + k * n)
                 }
                 // Bᵀ along y: r0 = d0 - d1, r1 = d1, r2 = d2 - d1 (rows hold whole vectors past count)
                 let (e1, o1, e2, o2) = (e + n, o + n, e + 2 * n, o + 2 * n)
