@@ -33,11 +33,7 @@ enum FIR {
                                 filterRow(ip + next * w, w: w, into: ring + (next % kh) * ow, ow: ow, taps: fc, pad: padX.0)
                                 next += 1
                             }
-                            taps.removeAll(keepingCapacity: true)
-                            for t in 0..<kh {
-                                let iy = o + t - padY.0
-                                if iy >= 0 && iy < h { taps.append((fr[t], UnsafePointer(ring + (iy % kh) * ow))) }
-                            }
+                            ringTaps(&taps, output: o, kernel: fr, pad: padY.0, rows: h, ring: ring, width: ow)
                             combine(taps, into: op + o * ow, count: ow)
                             tail?.apply(op + o * ow, count: ow, plane: p, pixel: o * ow)
                         }
@@ -46,6 +42,18 @@ enum FIR {
             }
         }
         return out
+    }
+
+    /// The (tap, filtered row) pairs of output row o: input row iy = o + t - pad lies in ring
+    /// slot iy % kh (rows outside 0 ..< rows are left out).
+    @inline(__always)
+    static func ringTaps(_ taps: inout [(Float, UnsafePointer<Float>)], output o: Int, kernel fr: [Float], pad: Int, rows h: Int,
+                         ring: UnsafePointer<Float>, width ow: Int) {
+        taps.removeAll(keepingCapacity: true)
+        for t in 0..<fr.count {
+            let iy = o + t - pad
+            if iy >= 0 && iy < h { taps.append((fr[t], ring + (iy % fr.count) * ow)) }
+        }
     }
 
     /// out[o] = sum_t k[t] * row[o + t - pad] (zero outside the row).

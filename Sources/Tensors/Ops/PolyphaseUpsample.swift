@@ -126,11 +126,7 @@ public enum PolyphaseUpsample {
                             next += 1
                         }
                         for c in 0..<cout {
-                            taps.removeAll(keepingCapacity: true)
-                            for t in 0..<kh {
-                                let iy = o + t - padY.0
-                                if iy >= 0 && iy < fh { taps.append((fr[t], UnsafePointer(ring + (c * kh + iy % kh) * ow))) }
-                            }
+                            FIR.ringTaps(&taps, output: o, kernel: fr, pad: padY.0, rows: fh, ring: ring + c * kh * ow, width: ow)
                             let row = result + (c * oh + o) * ow
                             FIR.combine(taps, into: row, count: ow)
                             tail?.apply(row, count: ow, plane: b * cout + c, pixel: o * ow)
