@@ -34,12 +34,12 @@ public enum TileProductAVX512 {
     /// 10 rows x two panels (`panel`, `panel + panelStride`; out columns 0..<16 and 16..<32):
     /// 20 accumulators, so the fused multiply-adds' latency is hidden (the 6-row tile's 6 chains
     /// kept the two FMA units three quarters busy), and CLIP's 50 tokens a sample are five whole
-    /// tiles. Rows are `a + i * lda`. `ahead` > 0: each k step also fetches the panels' line
-    /// `ahead` floats on (the next block of k, which the first row tile otherwise waited for:
+    /// tiles. Rows are `a + i * lda`. `ahead` > 0: each k step in `fetch` also fetches the panels'
+    /// line `ahead` floats on (the next block of k, which the first row tile otherwise waited for:
     /// at batch 1 the weights stream from memory once per sample).
     public static func kernel10x2(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, panelStride: Int, ldb: Int,
                                   k: Int, first: Bool, last: Bool, alpha: Float, bias: UnsafePointer<Float>,
-                                  out: UnsafeMutablePointer<Float>, ldc: Int, ahead: Int) {
+                                  out: UnsafeMutablePointer<Float>, ldc: Int, ahead: Int, fetch: Range<Int>) {
         func load(_ i: Int, _ j: Int) -> SIMD16<Float> {
             first ? SIMD16<Float>() : UnsafeRawPointer(out + i * ldc + 16 * j).loadUnaligned(as: SIMD16<Float>.self)
         }
@@ -51,8 +51,8 @@ public enum TileProductAVX512 {
         let (x5, x6, x7, x8, x9) = (a + 5 * lda, a + 6 * lda, a + 7 * lda, a + 8 * lda, a + 9 * lda)
         var w = UnsafeRawPointer(panel)
         let step = ldb * MemoryLayout<Float>.stride, second = panelStride * MemoryLayout<Float>.stride
-        let fetch = ahead > 0, distance = ahead * MemoryLayout<Float>.stride
-        for kk in 0..<k {
+        let distance = ahead * MemoryLayout<Float>.stride
+        @inline(__always) func advance(_ kk: Int, fetch: Bool) {
             if fetch { cfclip_prefetch(w + distance); cfclip_prefetch(w + second + distance) }
             let v0 = w.loadUnaligned(as: SIMD16<Float>.self), v1 = w.loadUnaligned(fromByteOffset: second, as: SIMD16<Float>.self)
             var s = SIMD16<Float>(repeating: x0[kk]); c00 = c00.addingProduct(s, v0); c01 = c01.addingProduct(s, v1)
@@ -67,6 +67,11 @@ public enum TileProductAVX512 {
             s = SIMD16<Float>(repeating: x9[kk]); c90 = c90.addingProduct(s, v0); c91 = c91.addingProduct(s, v1)
             w += step
         }
+        // only the k steps in `fetch` prefetch, so the row tiles of a block share its fetching
+        let f0 = ahead > 0 ? min(max(fetch.lowerBound, 0), k) : k, f1 = max(f0, min(fetch.upperBound, k))
+        for kk in 0..<f0 { advance(kk, fetch: false) }
+        for kk in f0..<f1 { advance(kk, fetch: true) }
+        for kk in f1..<k { advance(kk, fetch: false) }
         let b0 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
         let b1 = UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
         func store(_ lo: SIMD16<Float>, _ hi: SIMD16<Float>, _ i: Int) {

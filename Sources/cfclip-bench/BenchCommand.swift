@@ -37,6 +37,19 @@ func bestTime(seconds: Double, _ body: () -> Void) -> Double {
     return best
 }
 
+/// Mean seconds per call over whole rounds of `calls` calls, for at least `seconds` (after one
+/// warm-up round).
+func meanTime(seconds: Double, calls: Int, _ body: () -> Void) -> Double {
+    for _ in 0..<calls { body() }
+    let start = DispatchTime.now().uptimeNanoseconds
+    var done = 0
+    repeat {
+        for _ in 0..<calls { body() }
+        done += calls
+    } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(done)
+}
+
 /// Seconds one call of `body` takes.
 func secondsOf(_ body: () throws -> Void) rethrows -> Double {
     let t0 = DispatchTime.now().uptimeNanoseconds

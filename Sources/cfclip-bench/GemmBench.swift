@@ -7,6 +7,10 @@ struct GemmBench: ParsableCommand {
     @OptionGroup var options: BenchOptions
     @Option(help: "Measure only these shapes, MxKxN (comma separated), instead of the model shapes.")
     var shapes: String?
+    @Flag(help: "Also time the packed-weight product (PackedMatrix: CLIP's and IR-SE50's frozen layers) on each shape.")
+    var packed = false
+    @Option(help: "With --packed: cycle through distinct copies of the packed weight totalling this many MB, so each call streams its weight from memory as CLIP's batch-1 layers do (0: one weight, cache-warm).")
+    var coldMB = 0
 
     func run() throws {
         var shapes: [(String, Int, Int, Int)] = [
@@ -41,6 +45,25 @@ struct GemmBench: ParsableCommand {
                     }
                 }
                 rows.append(("gflops_per_second_\(name)_t\(t)", 2.0 * Double(m * n * k) / secs / 1e9))
+                if packed {
+                    // the same product with B = Wᵀ packed once, as a frozen layer holds it
+                    let copies = max(1, coldMB * 1_000_000 / (4 * k * n))
+                    let ws = (0..<copies).map { _ in PackedMatrix(b.transposed()) }
+                    var next = 0
+                    // cold: the mean over whole cycles, as a model's layers pay it (the best call
+                    // would be one that found its weight still in the cache)
+                    let secs = copies == 1 ? bestTime(seconds: options.seconds) {
+                        a.withUnsafeBufferPointer { ap in
+                            c.withUnsafeMutableBufferPointer { cp in ws[0].multiply(ap.baseAddress!, rows: m, bias: nil, into: cp.baseAddress!) }
+                        }
+                    } : meanTime(seconds: options.seconds, calls: copies) {
+                        a.withUnsafeBufferPointer { ap in
+                            c.withUnsafeMutableBufferPointer { cp in ws[next].multiply(ap.baseAddress!, rows: m, bias: nil, into: cp.baseAddress!) }
+                        }
+                        next = (next + 1) % copies
+                    }
+                    rows.append(("gflops_per_second_\(name)_packed_t\(t)", 2.0 * Double(m * n * k) / secs / 1e9))
+                }
             }
         }
         rows.append(("peak_rss_mb", peakRSSMegabytes()))

@@ -58,6 +58,26 @@ final class PackedMatrixTests: XCTestCase {
         }
     }
 
+    /// CLIP's c_fc applies QuickGELU to each panel as the product finishes it: the bytes must be
+    /// those of the product and then the separate pass, on the AVX-512 pairs, their padded last
+    /// rows, an odd and a partial panel, the 6-row tiles, and 1 and 2 threads. A panel given the
+    /// activation twice or never, or a row of the padded tile left out, would differ here.
+    func testFusedQuickGELUGivesTheSeparatePassBytes() {
+        let saved = Parallel.threads, wide = AVX512.enabled
+        defer { Parallel.setThreads(saved); AVX512.enabled = wide }
+        for (outputs, rows) in [(37, 13), (80, 30), (80, 7), (200, 52)] {
+            let packed = PackedMatrix(seeded([outputs, 300], seed: 10)), b = seeded([outputs], seed: 11)
+            let x = seeded([rows, 300], seed: 12)
+            for avx512 in wide ? [true, false] : [false] { for threads in [1, 2] {
+                AVX512.enabled = avx512; Parallel.setThreads(threads)
+                var separate = Linear.forward(x, packed: packed, bias: b)
+                QuickGELU.forwardInPlace(&separate)
+                XCTAssertEqual(Linear.forward(x, packed: packed, bias: b, activation: .quickGELU), separate,
+                               "\(outputs) x \(rows), AVX-512 \(avx512), \(threads) threads")
+            } }
+        }
+    }
+
     func testUnpackedIsTheWeightAndTheBackwardUsesIt() {
         let w = seeded([21, 40], seed: 7)
         let packed = PackedMatrix(w)

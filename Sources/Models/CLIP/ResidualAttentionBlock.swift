@@ -33,7 +33,10 @@ public struct ResidualAttentionBlock: Sendable {
         let a = Attention.forward(qkv: qkv, heads: heads, causal: causal)
         let y = Diff.add(x, Linear.forward(a, packed: attnOutProj.weight, bias: attnOutProj.bias))
         let h2 = LayerNorm.forward(y, weight: ln2.weight, bias: ln2.bias)
-        let m = QuickGELU.forward(Linear.forward(h2, packed: cFc.weight, bias: cFc.bias))
+        // inference applies QuickGELU to each panel of c_fc as it is done, in the cache (same
+        // bytes); a tape keeps c_fc's output for the backward
+        let m = h2.needsGrad ? QuickGELU.forward(Linear.forward(h2, packed: cFc.weight, bias: cFc.bias))
+            : Var(Linear.forward(h2.value, packed: cFc.weight, bias: cFc.bias, activation: .quickGELU))
         return Diff.add(y, Linear.forward(m, packed: cProj.weight, bias: cProj.bias))
     }
 }

@@ -34,11 +34,14 @@ public enum LayerNorm {
 
 /// CLIP's QuickGELU: `x * sigmoid(1.702 x)`.
 public enum QuickGELU {
+    /// The sigmoid's slope: x · sigmoid(a x).
+    public static let a: Float = 1.702
+
     public static func forwardInPlace(_ x: inout Tensor) {
         x.withUnsafeMutableBufferPointer { p in
             let s = SendablePointer(p.baseAddress!)
             Parallel.for(p.count, costPerItem: 8) { range in
-                VectorMath.xSigmoid(s.p + range.lowerBound, count: range.count, a: 1.702)
+                VectorMath.xSigmoid(s.p + range.lowerBound, count: range.count, a: a)
             }
         }
     }
@@ -98,8 +101,8 @@ extension QuickGELU {
                 dy.withUnsafeBufferPointer { gp in
                     dx.withUnsafeMutableBufferPointer { o in
                         for i in 0..<o.count {
-                            let v = xp[i], s = 1 / (1 + expf(-1.702 * v))
-                            o[i] = gp[i] * (s + 1.702 * v * s * (1 - s))
+                            let v = xp[i], s = 1 / (1 + expf(-a * v))
+                            o[i] = gp[i] * (s + a * v * s * (1 - s))
                         }
                     }
                 }

@@ -81,7 +81,7 @@ extension Linear {
 extension Linear {
     /// `forward` with a frozen weight packed at load: every row in one product, each row's
     /// result the same as alone (see PackedMatrix).
-    public static func forward(_ x: Tensor, packed: PackedMatrix, bias: Tensor?) -> Tensor {
+    public static func forward(_ x: Tensor, packed: PackedMatrix, bias: Tensor?, activation: PackedMatrix.Activation = .none) -> Tensor {
         precondition(x.shape.last == packed.inFeatures && (bias?.count ?? packed.outFeatures) == packed.outFeatures,
                      "linear: input \(x.shape) for a packed weight [\(packed.outFeatures), \(packed.inFeatures)]")
         let rows = x.count / max(packed.inFeatures, 1)
@@ -89,9 +89,11 @@ extension Linear {
         if rows == 0 || packed.outFeatures == 0 { return out }
         x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { op in
             if let bias {
-                bias.withUnsafeBufferPointer { bp in packed.multiply(xp.baseAddress!, rows: rows, bias: bp.baseAddress!, into: op.baseAddress!) }
+                bias.withUnsafeBufferPointer { bp in
+                    packed.multiply(xp.baseAddress!, rows: rows, bias: bp.baseAddress!, activation: activation, into: op.baseAddress!)
+                }
             } else {
-                packed.multiply(xp.baseAddress!, rows: rows, bias: nil, into: op.baseAddress!)
+                packed.multiply(xp.baseAddress!, rows: rows, bias: nil, activation: activation, into: op.baseAddress!)
             }
         } }
         return out

@@ -39,18 +39,32 @@ public struct PackedMatrix: Sendable {
         }
     }
 
-    /// c[r, :] = alpha · x[r, :] Wᵀ (+ bias) for `rows` rows of x [rows, K] into c [rows, N].
-    /// Each core takes whole panels (TileProduct).
+    /// What runs on each output as soon as its panel is done, while it is in the cache.
+    public enum Activation: Sendable {
+        case none
+        /// x · sigmoid(1.702 x) (CLIP's MLP), the same function as `QuickGELU.forwardInPlace`.
+        case quickGELU
+    }
+
+    /// c[r, :] = alpha · x[r, :] Wᵀ (+ bias), then `activation`, for `rows` rows of x [rows, K]
+    /// into c [rows, N]. Each core takes whole panels (TileProduct).
     public func multiply(_ x: UnsafePointer<Float>, rows: Int, alpha: Float = 1, bias: UnsafePointer<Float>?,
-                         into c: UnsafeMutablePointer<Float>) {
+                         activation: Activation = .none, into c: UnsafeMutablePointer<Float>) {
         let (n, k, width) = (outFeatures, inFeatures, Self.width)
         if rows == 0 || n == 0 { return }
         let xs = ReadPointer(x), cs = SendablePointer(c), bs = bias.map { ReadPointer($0) }
         panels.withUnsafeBufferPointer { pp in
             let ps = ReadPointer(pp.baseAddress!)
             Parallel.for((n + width - 1) / width, costPerItem: 2 * rows * k * width) { range in
+                // elementwise, so applying it per panel gives the bytes of one pass over c
+                let finish: ((Range<Int>) -> Void)? = switch activation {
+                case .none: nil
+                case .quickGELU: { cols in
+                    for r in 0..<rows { VectorMath.xSigmoid(cs.p + r * n + cols.lowerBound, count: cols.count, a: QuickGELU.a) }
+                }
+                }
                 TileProduct.run(a: xs.p, lda: k, rows: rows, k: k, b: ps.p, ldb: width, panelStride: k * width, cols: n,
-                                panels: range, alpha: alpha, bias: bs?.p, c: cs.p, ldc: n)
+                                panels: range, alpha: alpha, bias: bs?.p, c: cs.p, ldc: n, finish: finish)
             }
         }
     }

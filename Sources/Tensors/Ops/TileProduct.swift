@@ -23,16 +23,18 @@ public enum TileProduct {
 
     /// The panels `panels` of C [rows, cols] (ldc), on the calling thread. Reading 16 floats of
     /// every panel row must be in bounds (a last partial panel's extra columns are read, never
-    /// written); rows of A past `rows` are read as zeros.
+    /// written); rows of A past `rows` are read as zeros. `finish(columns)` runs once the
+    /// columns' every row is final, while they are still in the cache (a fused epilogue).
     public static func run(a: UnsafePointer<Float>, lda: Int, rows: Int, k: Int,
                            b: UnsafePointer<Float>, ldb: Int, panelStride: Int, cols: Int, panels: Range<Int>,
-                           alpha: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                           alpha: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
+                           finish: ((Range<Int>) -> Void)? = nil) {
         if rows == 0 || panels.isEmpty { return }
         var rest = panels
         if AVX512.enabled && rows >= tileRows {
             // pairs of full panels in 10-row tiles, the last rows in a tile padded with zero rows
             // (written to `spare`, copied out after the pair's last block of k); other panels below
-            let big = rows / wideRows * wideRows, left = rows - big, zeros = [Float](repeating: 0, count: 2 * width)
+            let big = rows / wideRows * wideRows, left = rows - big, tiles = (rows + wideRows - 1) / wideRows, zeros = [Float](repeating: 0, count: 2 * width)
             let padded = UnsafeMutablePointer<Float>.allocate(capacity: left > 0 ? wideRows * k : 0)
             let spare = UnsafeMutablePointer<Float>.allocate(capacity: wideRows * 2 * width)
             defer { padded.deallocate(); spare.deallocate() }
@@ -48,34 +50,39 @@ public enum TileProduct {
                     var k0 = 0
                     while k0 < k {
                         let kc = min(blockK, k - k0), (first, last) = (k0 == 0, k0 + kc == k)
-                        // the first tile fetches the next block of k (or the next pair's first)
+                        // the next block of k (or the next pair's first), which the row tiles fetch
                         let ahead = k0 + kc < k ? kc * ldb : (p + 3 < panels.upperBound ? 2 * panelStride - k0 * ldb : 0)
-                        for r0 in stride(from: 0, to: big, by: wideRows) {
+                        // each row tile fetches its share of the next block's k steps
+                        let share = { (t: Int) in t * kc / tiles..<(t + 1) * kc / tiles }
+                        for t in 0..<big / wideRows {
+                            let r0 = t * wideRows
                             TileProductAVX512.kernel10x2(a + r0 * lda + k0, lda: lda, panel: panel + k0 * ldb, panelStride: panelStride,
                                                          ldb: ldb, k: kc, first: first, last: last, alpha: alpha, bias: bp,
-                                                         out: c + r0 * ldc + col0, ldc: ldc, ahead: r0 == 0 ? ahead : 0)
+                                                         out: c + r0 * ldc + col0, ldc: ldc, ahead: ahead, fetch: share(t))
                         }
                         if left > 0 {
                             TileProductAVX512.kernel10x2(padded + k0, lda: k, panel: panel + k0 * ldb, panelStride: panelStride,
                                                          ldb: ldb, k: kc, first: first, last: last, alpha: alpha, bias: bp,
-                                                         out: spare, ldc: 2 * width, ahead: big == 0 ? ahead : 0)
+                                                         out: spare, ldc: 2 * width, ahead: ahead, fetch: share(tiles - 1))
                         }
                         k0 += kc
                     }
                 }
                 for i in 0..<left { (c + (big + i) * ldc + col0).update(from: spare + i * 2 * width, count: 2 * width) }
+                finish?(col0..<col0 + 2 * width)
                 p += 2
             }
             rest = p..<panels.upperBound
         }
         tiles(a: a, lda: lda, rows: rows, k: k, b: b, ldb: ldb, panelStride: panelStride, cols: cols, panels: rest,
-              alpha: alpha, bias: bias, c: c, ldc: ldc)
+              alpha: alpha, bias: bias, c: c, ldc: ldc, finish: finish)
     }
 
     /// `run` in 6-row tiles, one panel at a time.
     static func tiles(a: UnsafePointer<Float>, lda: Int, rows: Int, k: Int,
                       b: UnsafePointer<Float>, ldb: Int, panelStride: Int, cols: Int, panels: Range<Int>,
-                      alpha: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                      alpha: Float, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
+                      finish: ((Range<Int>) -> Void)?) {
         if rows == 0 || panels.isEmpty { return }
         let tiles = (rows + tileRows - 1) / tileRows
         // a partial panel or row tile sums into `spare`
@@ -111,6 +118,7 @@ public enum TileProduct {
                 if r == tileRows && n == width { continue }
                 for i in 0..<r { (c + (r0 + i) * ldc + col0).update(from: spare + (r0 + i) * width, count: n) }
             }
+            finish?(col0..<col0 + n)
         }
     }
 
