@@ -2,9 +2,12 @@
 public enum VectorMath {
     /// exp(x) on 8 lanes: Cephes' expf (range reduction by ln 2 in two parts, degree-5
     /// polynomial), within 2 ulp of expf over the float range; large |x| saturates like expf.
-    @inlinable
+    /// Inlined, and clamped by lane selects: as a call, with the generic `pointwiseMin`/`Max`
+    /// as calls inside it, it cost about twice its arithmetic (the same values either way).
+    @inlinable @inline(__always)
     public static func exp(_ x0: SIMD8<Float>) -> SIMD8<Float> {
-        let x = pointwiseMax(pointwiseMin(x0, SIMD8(repeating: 88.3)), SIMD8(repeating: -87.3))
+        let (hi, lo) = (SIMD8<Float>(repeating: 88.3), SIMD8<Float>(repeating: -87.3))
+        let x = x0.replacing(with: hi, where: x0 .> hi).replacing(with: lo, where: x0 .< lo)
         // round(x / ln 2) with the 1.5 * 2^23 trick: the sum's low mantissa bits hold the integer
         let magic = SIMD8<Float>(repeating: 12_582_912)
         let t = x * 1.44269504088896341 + magic

@@ -21,8 +21,8 @@ public struct BottleneckIRSE: Sendable {
     /// The same as packed point weights, for planes of at most 256 tiles (`WinogradRows`)
     let conv1Points: WinogradRows?
     let conv3Points: WinogradRows?
-    /// Packed weights of the convs whose output is smaller than that (the 7x7 stage), which run
-    /// as one product of patch rows (Conv2D.forward(_:packed:kernel:))
+    /// Packed weights of the convs whose output is smaller than that (the 7x7 stage), and of the
+    /// strided ones, which run as one product of patch rows (Conv2D.forward(_:packed:kernel:))
     let conv1Rows: PackedMatrix?
     let conv3Rows: PackedMatrix?
 
@@ -48,8 +48,8 @@ public struct BottleneckIRSE: Sendable {
         conv3Points = fast && rows && u.stride == 1 ? WinogradRows(Winograd.pack(conv3)) : nil
         conv1Winograd = fast && conv1Points == nil ? Winograd.pack(conv1) : nil
         conv3Winograd = fast && conv3Points == nil && u.stride == 1 ? Winograd.pack(conv3) : nil
-        conv1Rows = fast ? nil : PackedMatrix(conv1.reshaped([d, cin * 9]))
-        conv3Rows = outSide >= Winograd.minimumSide ? nil : PackedMatrix(conv3.reshaped([d, d * 9]))
+        conv1Rows = fast ? nil : Conv2D.patchRowWeight(conv1)
+        conv3Rows = outSide >= Winograd.minimumSide && u.stride == 1 ? nil : Conv2D.patchRowWeight(conv3)
     }
 
     /// x [N, in, H, W] -> [N, depth, H', W'] with H' = (H - 1) / stride + 1. Frozen weights:

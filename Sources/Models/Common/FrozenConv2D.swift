@@ -31,8 +31,8 @@ extension Conv2D {
         }
     }
 
-    /// The same with `rows` = PackedMatrix(weight as [Cout, Cin*kh*kw]) for an output of few
-    /// pixels (Conv2D.forward(_:packed:kernel:)); the input gradient is the direct one.
+    /// The same with `rows` = `Conv2D.patchRowWeight(weight)` (Conv2D.forward(_:packed:kernel:),
+    /// strided layers and outputs of few pixels); the input gradient is the direct one.
     func forward(_ x: Var, frozenWeight weight: Tensor, rows: PackedMatrix) -> Var {
         taped(forward(x.value, packed: rows, kernel: (weight.shape[2], weight.shape[3])), x) { dy in
             x.accumulate(inputGradient(dy, weight: weight, inputShape: x.shape))

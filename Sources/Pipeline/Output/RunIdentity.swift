@@ -18,8 +18,11 @@ public struct RunIdentity: Sendable {
     /// products by packed point weights over a batch's tiles (`WinogradRows`, 2026-12-05):
     /// identity scores change in their last digits, images do not. 7: the 64²-256² upsampling
     /// convolutions' Winograd F(2, 2) products in cached blocks (`WinogradUpsampleBlocks`,
-    /// 2026-12-05): images change in low bits.
-    public static let version = 7
+    /// 2026-12-05): images change in low bits. 8: CLIP's layer norms and attention softmax in
+    /// vector lanes, IR-SE50's strided convolutions by patch rows (2026-12-06): scores and CLIP
+    /// text embeddings change in low bits, so the images of edits driven by a text embedding
+    /// (the mappers) do too.
+    public static let version = 8
 
     public let canonical: JSONValue
     public let configHash: String

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Multi-head scaled dot-product attention as `nn.MultiheadAttention` computes it, on packed
 /// projections: qkv [N, L, 3*width] (q, k, v blocks along the last axis) -> [N, L, width].
@@ -26,17 +23,7 @@ public enum Attention {
                         // scores = (q * scale) k^T
                         BLAS.sgemm(transB: true, m: l, n: l, k: d, alpha: scale, a: q, lda: w3, b: k, ldb: w3,
                                    c: scores, ldc: l)
-                        for i in 0..<l {
-                            let row = scores + i * l
-                            let valid = causal ? i + 1 : l
-                            var mx = -Float.infinity
-                            for j in 0..<valid { mx = max(mx, row[j]) }
-                            var sum: Float = 0
-                            for j in 0..<valid { row[j] = expf(row[j] - mx); sum += row[j] }
-                            let inv = 1 / sum
-                            for j in 0..<valid { row[j] *= inv }
-                            for j in valid..<l { row[j] = 0 }
-                        }
+                        for i in 0..<l { softmax(scores + i * l, valid: causal ? i + 1 : l, count: l) }
                         BLAS.sgemm(m: l, n: d, k: l, a: scores, lda: l, b: v, ldb: w3, c: os.p + b * l * w + h * d, ldc: w)
                     }
                 }
@@ -47,6 +34,37 @@ public enum Attention {
 }
 
 extension Attention {
+    /// softmax of row[0..<valid] in place, zeros after it up to `count` (the causal mask), the
+    /// one definition for the forward and the backward's recomputation. Eight lanes at a time
+    /// with `VectorMath.exp`: libm's expf, one call per score, was most of the attention's time.
+    @inline(__always)
+    static func softmax(_ row: UnsafeMutablePointer<Float>, valid: Int, count: Int) {
+        let body = valid / 8 * 8
+        func load(_ j: Int) -> SIMD8<Float> { UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) }
+        func store(_ v: SIMD8<Float>, _ j: Int) { UnsafeMutableRawPointer(row + j).storeBytes(of: v, as: SIMD8<Float>.self) }
+        var top = SIMD8<Float>(repeating: -.infinity)
+        for j in stride(from: 0, to: body, by: 8) { let v = load(j); top.replace(with: v, where: v .> top) }
+        var mx = top.max()
+        for j in body..<valid { mx = max(mx, row[j]) }
+        let m = SIMD8<Float>(repeating: mx)
+        var lanes = SIMD8<Float>()
+        for j in stride(from: 0, to: body, by: 8) {
+            let e = VectorMath.exp(load(j) - m)
+            store(e, j); lanes += e
+        }
+        var sum = lanes.sum()
+        if body < valid {
+            var tail = SIMD8<Float>(repeating: 0)
+            for j in body..<valid { tail[j - body] = row[j] - mx }
+            let e = VectorMath.exp(tail)
+            for j in body..<valid { row[j] = e[j - body]; sum += e[j - body] }
+        }
+        let inv = SIMD8<Float>(repeating: 1 / sum)
+        for j in stride(from: 0, to: body, by: 8) { store(load(j) * inv, j) }
+        for j in body..<valid { row[j] *= inv[0] }
+        for j in valid..<count { row[j] = 0 }
+    }
+
     /// Differentiable attention. The backward recomputes each head's softmax (cheap next to the
     /// GEMMs) rather than keeping N * heads L x L matrices alive:
     /// dV = P^T dO, dP = dO V^T, dS = P * (dP - rowsum(dP * P)), dQ = scale dS K, dK = scale dS^T Q.
@@ -70,15 +88,7 @@ extension Attention {
                         let q = base + h * d, k = base + w + h * d, v = base + 2 * w + h * d
                         let go = gp.baseAddress! + b * l * w + h * d
                         BLAS.sgemm(transB: true, m: l, n: l, k: d, alpha: scale, a: q, lda: w3, b: k, ldb: w3, c: p, ldc: l)
-                        for i in 0..<l {
-                            let row = p + i * l, valid = causal ? i + 1 : l
-                            var mx = -Float.infinity
-                            for j in 0..<valid { mx = max(mx, row[j]) }
-                            var s: Float = 0
-                            for j in 0..<valid { row[j] = expf(row[j] - mx); s += row[j] }
-                            for j in 0..<valid { row[j] /= s }
-                            for j in valid..<l { row[j] = 0 }
-                        }
+                        for i in 0..<l { softmax(p + i * l, valid: causal ? i + 1 : l, count: l) }
                         // dV = P^T dO ; dP = dO V^T
                         BLAS.sgemm(transA: true, m: l, n: d, k: l, a: p, lda: l, b: go, ldb: w, beta: 1, c: dbase + 2 * w + h * d, ldc: w3)
                         BLAS.sgemm(transB: true, m: l, n: l, k: d, a: go, lda: w, b: v, ldb: w3, c: dP, ldc: l)

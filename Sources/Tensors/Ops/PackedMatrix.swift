@@ -53,19 +53,35 @@ public struct PackedMatrix: Sendable {
         let (n, k, width) = (outFeatures, inFeatures, Self.width)
         if rows == 0 || n == 0 { return }
         let xs = ReadPointer(x), cs = SendablePointer(c), bs = bias.map { ReadPointer($0) }
+        // rows in blocks whose A stays in L2 while every panel passes over it (IR-SE50's strided
+        // layers: 3136 patch rows, 4 panels); few rows are one block, split by panels alone
+        let blocks = max(1, min((rows + TileProduct.wideRows - 1) / TileProduct.wideRows, rows * k * 4 / Self.rowBlockBytes))
+        let blockRows = ((rows + blocks - 1) / blocks + TileProduct.wideRows - 1) / TileProduct.wideRows * TileProduct.wideRows
+        // items are pairs of panels, the AVX-512 tile's width
+        let panelCount = (n + width - 1) / width, pairs = (panelCount + 1) / 2
         panels.withUnsafeBufferPointer { pp in
             let ps = ReadPointer(pp.baseAddress!)
-            Parallel.for((n + width - 1) / width, costPerItem: 2 * rows * k * width) { range in
-                // elementwise, so applying it per panel gives the bytes of one pass over c
-                let finish: ((Range<Int>) -> Void)? = switch activation {
-                case .none: nil
-                case .quickGELU: { cols in
-                    for r in 0..<rows { VectorMath.xSigmoid(cs.p + r * n + cols.lowerBound, count: cols.count, a: QuickGELU.a) }
+            Parallel.for(blocks * pairs, costPerItem: 4 * blockRows * k * width) { range in
+                var item = range.lowerBound
+                while item < range.upperBound {
+                    let (block, q0) = (item / pairs, item % pairs), q1 = min(pairs, q0 + range.upperBound - item)
+                    let (p0, p1) = (2 * q0, min(panelCount, 2 * q1))
+                    let r0 = min(rows, block * blockRows), r = min(blockRows, rows - r0), out = cs.p + r0 * n
+                    // elementwise, so applying it per panel gives the bytes of one pass over c
+                    let finish: ((Range<Int>) -> Void)? = switch activation {
+                    case .none: nil
+                    case .quickGELU: { cols in
+                        for i in 0..<r { VectorMath.xSigmoid(out + i * n + cols.lowerBound, count: cols.count, a: QuickGELU.a) }
+                    }
+                    }
+                    TileProduct.run(a: xs.p + r0 * k, lda: k, rows: r, k: k, b: ps.p, ldb: width, panelStride: k * width, cols: n,
+                                    panels: p0..<p1, alpha: alpha, bias: bs?.p, c: out, ldc: n, finish: finish)
+                    item += q1 - q0
                 }
-                }
-                TileProduct.run(a: xs.p, lda: k, rows: rows, k: k, b: ps.p, ldb: width, panelStride: k * width, cols: n,
-                                panels: range, alpha: alpha, bias: bs?.p, c: cs.p, ldc: n, finish: finish)
             }
         }
     }
+
+    /// Bytes of x per row block (half the L2 of the development machine's cores).
+    static let rowBlockBytes = 1 << 20
 }
