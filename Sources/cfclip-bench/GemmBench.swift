@@ -48,20 +48,17 @@ struct GemmBench: ParsableCommand {
                 if packed {
                     // the same product with B = Wᵀ packed once, as a frozen layer holds it
                     let copies = max(1, coldMB * 1_000_000 / (4 * k * n))
-                    let ws = (0..<copies).map { _ in PackedMatrix(b.transposed()) }
+                    let weight = b.transposed(), ws = (0..<copies).map { _ in PackedMatrix(weight) }
                     var next = 0
-                    // cold: the mean over whole cycles, as a model's layers pay it (the best call
-                    // would be one that found its weight still in the cache)
-                    let secs = copies == 1 ? bestTime(seconds: options.seconds) {
-                        a.withUnsafeBufferPointer { ap in
-                            c.withUnsafeMutableBufferPointer { cp in ws[0].multiply(ap.baseAddress!, rows: m, bias: nil, into: cp.baseAddress!) }
-                        }
-                    } : meanTime(seconds: options.seconds, calls: copies) {
+                    let call = {
                         a.withUnsafeBufferPointer { ap in
                             c.withUnsafeMutableBufferPointer { cp in ws[next].multiply(ap.baseAddress!, rows: m, bias: nil, into: cp.baseAddress!) }
                         }
                         next = (next + 1) % copies
                     }
+                    // cold: the mean over whole cycles, as a model's layers pay it (the best call
+                    // would be one that found its weight still in the cache)
+                    let secs = copies == 1 ? bestTime(seconds: options.seconds, call) : meanTime(seconds: options.seconds, calls: copies, call)
                     rows.append(("gflops_per_second_\(name)_packed_t\(t)", 2.0 * Double(m * n * k) / secs / 1e9))
                 }
             }

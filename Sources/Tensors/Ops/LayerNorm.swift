@@ -27,8 +27,8 @@ public enum LayerNorm {
     }
 
     /// A row's mean and 1 / sqrt(biased variance + eps), each sum in eight running lanes added
-    /// at the end: one running sum was a chain of d dependent adds (two per row of 768, a
-    /// tenth of CLIP's non-GEMM time), and it is no more accurate.
+    /// at the end: one running sum was a chain of d dependent adds (two per row of 768, about a
+    /// fifth of CLIP's time outside its products), and it is no more accurate.
     @inline(__always)
     static func rowStatistics(_ row: UnsafePointer<Float>, count d: Int, eps: Float) -> (mean: Float, inv: Float) {
         let body = d / 8 * 8

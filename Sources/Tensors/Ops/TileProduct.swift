@@ -16,7 +16,7 @@ public enum TileProduct {
     public static let width = 16, tileRows = 6
     /// Rows of the AVX-512 tile, which takes two panels at once (`TileProductAVX512.kernel10x2`;
     /// used from 6 rows on, the last ones padded with zero rows).
-    public static let wideRows = 10
+    static let wideRows = 10
     /// k per block: a block of a panel (16 KB) stays in L1 while every row tile passes over it
     /// (a tile's sums wait in C between blocks, which changes no bit of the chain).
     static let blockK = 256
