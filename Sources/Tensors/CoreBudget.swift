@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,9 +14,17 @@ public final class CoreBudget: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var total: Int
-    private var free: Int
+    private var free: Int { didSet { freeNow.store(free, ordering: .relaxed) } }
+    /// `free` for readers that must not take the lock (polling helpers).
+    private let freeNow = Atomic<Int>(0)
 
-    init(permits: Int) { total = max(1, permits); free = total }
+    init(permits: Int) {
+        total = max(1, permits); free = total
+        freeNow.store(free, ordering: .relaxed)
+    }
+
+    /// Whether a permit is free now, without the lock (a hint: it may change at once).
+    var anyFree: Bool { freeNow.load(ordering: .relaxed) > 0 }
 
     /// Changes the number of permits (`Parallel.setThreads`); held permits stay held.
     func resize(_ permits: Int) {

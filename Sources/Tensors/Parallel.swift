@@ -21,9 +21,10 @@ public enum Parallel {
     }
 
     /// Runs `body(range)` over `0..<count` in contiguous chunks, when the total work
-    /// (`count * costPerItem`, in rough flops) is worth a thread hop: from 256K, as waking a
-    /// helper takes tens of microseconds (at 32K, IR-SE50's small elementwise loops and products
-    /// paid it about 200 times a sample: 60 -> 55 ms at batch 1). The calling thread works
+    /// (`count * costPerItem`, in rough flops) is worth a thread hop: from 256K (at 32K, with
+    /// helpers woken per loop, IR-SE50's small loops paid the wake about 200 times a sample:
+    /// 60 -> 55 ms at batch 1; with `HelperPool`'s polling helpers 64K measured no better).
+    /// The calling thread works
     /// through the chunks holding its core; a helper joins for each other core that is free,
     /// now or later while chunks remain, so a loop never waits for a core another stage holds.
     /// The chunks are a function of `count` and `threads` alone, and each item is computed the
@@ -37,8 +38,9 @@ public enum Parallel {
         CoreBudget.shared.withCore {
             withoutActuallyEscaping(body) { body in
                 let loop = LoopRun(count: count, chunks: min(count, 4 * threads), body: body)
-                for _ in 1..<workers { DispatchQueue.global().async { loop.help(CoreBudget.shared) } }
+                HelperPool.shared.post(loop, wanted: workers - 1)
                 loop.work()
+                HelperPool.shared.withdraw(loop)
                 loop.finish(CoreBudget.shared)
             }
         }
