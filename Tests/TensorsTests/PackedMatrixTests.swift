@@ -78,16 +78,21 @@ final class PackedMatrixTests: XCTestCase {
         }
     }
 
-    func testUnpackedIsTheWeightAndTheBackwardUsesIt() {
+    /// The input gradient from the panels, with a partial last panel (21 = 16 + 5 outputs) and
+    /// a batch: would catch a panel read past its valid outputs, or one added twice or missed.
+    func testInputGradientFromThePanelsIsDyTimesW() {
         let w = seeded([21, 40], seed: 7)
         let packed = PackedMatrix(w)
-        XCTAssertEqual(packed.unpacked(), w)
-        let tape = Tape(), x = tape.parameter(seeded([4, 40], seed: 8))
+        let tape = Tape(), x = tape.parameter(seeded([2, 3, 40], seed: 8))
         let y = Linear.forward(x, packed: packed, bias: nil)
-        let dy = seeded([4, 21], seed: 9)
+        let dy = seeded([2, 3, 21], seed: 9)
         tape.backward(y, seed: dy)
-        let expected = dy.matmul(w).scalars, got = x.grad?.scalars ?? []
-        XCTAssertEqual(got.count, expected.count)
-        for (g, e) in zip(got, expected) { XCTAssertEqual(g, e, accuracy: 1e-5 * max(1, abs(e))) }
+        let got = x.grad?.scalars ?? [], g = dy.scalars, wv = w.scalars
+        XCTAssertEqual(x.grad?.shape, [2, 3, 40])
+        XCTAssertEqual(got.count, 6 * 40)
+        for r in 0..<6 { for k in 0..<40 {
+            let e = (0..<21).reduce(0.0) { $0 + Double(g[r * 21 + $1]) * Double(wv[$1 * 40 + k]) }
+            XCTAssertEqual(Double(got[r * 40 + k]), e, accuracy: 1e-5 * max(1, abs(e)), "row \(r), input \(k)")
+        } }
     }
 }

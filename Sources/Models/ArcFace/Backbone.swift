@@ -11,7 +11,7 @@ public struct Backbone: Sendable {
     public let inputPReLU: Tensor           // input_layer.2.weight [stem]
     public let body: [BottleneckIRSE]       // body.N
     public let outputBN: BatchNormLayer     // output_layer.0 (BatchNorm2d)
-    public let linearWeight: Tensor         // output_layer.3.weight [E, C*side*side]
+    public let linear: PackedMatrix         // output_layer.3.weight [E, C*side*side], packed at load
     public let linearBias: Tensor           // output_layer.3.bias [E]
     public let embeddingBN: BatchNormLayer  // output_layer.4 (BatchNorm1d)
     /// Floats per im2col tile (8 MB): small tiles stay in cache and are reused by the allocator
@@ -43,7 +43,9 @@ public struct Backbone: Sendable {
             return BottleneckIRSE(r, "body.\(i)", u, side: side)
         }
         outputBN = BatchNormLayer(r, "output_layer.0", channels: c.lastDepth)
-        linearWeight = r.tensor("output_layer.3.weight", [c.embeddingDim, c.lastDepth * c.featureSize * c.featureSize])
+        // packed: at batch 1 the product streams the weight once (51 MB at full size), where
+        // OpenBLAS packed all of it again per sample
+        linear = PackedMatrix(r.tensor("output_layer.3.weight", [c.embeddingDim, c.lastDepth * c.featureSize * c.featureSize]))
         linearBias = r.tensor("output_layer.3.bias", [c.embeddingDim])
         embeddingBN = BatchNormLayer(r, "output_layer.4", channels: c.embeddingDim)
     }
@@ -74,7 +76,7 @@ public struct Backbone: Sendable {
         // output_layer: BatchNorm2d, Dropout (identity in eval), Flatten (channel-major), Linear, BatchNorm1d
         h = outputBN(consume h)
         let n = h.shape[0]
-        let e = Linear.forward(Diff.reshape(h, [n, h.value.count / max(n, 1)]), weight: Var(linearWeight), bias: Var(linearBias))
+        let e = Linear.forward(Diff.reshape(h, [n, h.value.count / max(n, 1)]), packed: linear, bias: linearBias)
         return embeddingBN(e)
     }
 

@@ -21,8 +21,9 @@ public struct RunIdentity: Sendable {
     /// 2026-12-05): images change in low bits. 8: CLIP's layer norms and attention softmax in
     /// vector lanes, IR-SE50's strided convolutions by patch rows (2026-12-06): scores and CLIP
     /// text embeddings change in low bits, so the images of edits driven by a text embedding
-    /// (the mappers) do too.
-    public static let version = 8
+    /// (the mappers) do too. 9: IR-SE50's output linear by a PackedMatrix (2026-12-06):
+    /// identity scores change in their last digits, images do not.
+    public static let version = 9
 
     public let canonical: JSONValue
     public let configHash: String

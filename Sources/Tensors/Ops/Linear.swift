@@ -99,10 +99,8 @@ extension Linear {
         return out
     }
 
-    /// Differentiable in x only (a frozen layer): dx = dy W, with W unpacked for the call.
+    /// Differentiable in x only (a frozen layer): dx = dy W, from the packed panels.
     public static func forward(_ x: Var, packed: PackedMatrix, bias: Tensor?) -> Var {
-        taped(forward(x.value, packed: packed, bias: bias), x) { dy in
-            x.accumulate(backward(dy, x: x.value, weight: packed.unpacked(), needWeight: false, needBias: false).dx!)
-        }
+        taped(forward(x.value, packed: packed, bias: bias), x) { dy in x.accumulate(packed.inputGradient(dy)) }
     }
 }
