@@ -12,8 +12,17 @@ import json
 import sys
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 import headless_chromium
+
+
+def shown_group(driver):
+    """The group on the page, once its script has drawn it: after a reload, `refresh` returns at
+    the load event and the group may come a moment later (a busy CI machine saw no element)."""
+    found = WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-group]")))
+    return found.get_attribute("data-group")
 
 
 def main():
@@ -29,14 +38,14 @@ def main():
         driver.find_element(By.ID, "start").click()
         n = len(slots)
         for i in range(n):
-            group = driver.find_element(By.CSS_SELECTOR, "[data-group]").get_attribute("data-group")
+            group = shown_group(driver)
             for task, order in prefs.items():
                 for slot in sorted(slots[group], key=lambda s: order.index(slots[group][s])):
                     driver.find_element(By.CSS_SELECTOR, 'button.pick[data-task="%s"][data-slot="%s"]' % (task, slot)).click()
             if i == 1:
                 # resumable: a reload keeps the group and the ranks entered
                 driver.refresh()
-                if driver.find_element(By.CSS_SELECTOR, "[data-group]").get_attribute("data-group") != group:
+                if shown_group(driver) != group:
                     raise SystemExit("after a reload the page shows another group")
             driver.find_element(By.ID, "next").click()
         answers = json.loads(driver.find_element(By.ID, "answers-json").text)
