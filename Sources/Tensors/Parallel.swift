@@ -50,7 +50,6 @@ public enum Parallel {
 /// One parallel loop's shared state: the next chunk to claim, and the helpers inside `body`
 /// (the caller waits for them, then drops `body` before it returns).
 final class LoopRun: @unchecked Sendable {
-    let count: Int
     /// Chunk c is bounds[c]..<bounds[c + 1], each a threads-th of what is left (guided
     /// self-scheduling): few large chunks first, then smaller ones, so the threads finish
     /// within a small chunk of each other. With 4·threads equal chunks the helper sat idle for
@@ -70,7 +69,7 @@ final class LoopRun: @unchecked Sendable {
             lo += max(1, (count - lo + threads - 1) / threads)
             b.append(lo)
         }
-        self.count = count; bounds = b; self.body = body
+        bounds = b; self.body = body
     }
 
     /// The calling thread's share: chunks until none is left.
