@@ -15,6 +15,8 @@ struct GeneratorBench: ParsableCommand {
     @Flag(help: "Also print the time spent in each layer (to stderr).") var layers = false
     @Flag(help: "Alternate each timed call with one by the direct convolution Winograd replaced, and time sgemm in the same run (medians).")
     var compareDirect = false
+    @Flag(help: "Alternate each timed call with one by the last layer and its ToRGB run in turn instead of in one pass (medians).")
+    var compareFused = false
 
     /// Reference cost of one image (multiply-adds x 2), as the issue quotes them.
     static let gflopPerImage: [Int: Double] = [1024: 149, 512: 119, 256: 90]
@@ -27,6 +29,7 @@ struct GeneratorBench: ParsableCommand {
                        values: SeededNoise.gaussian(count: batch * config.nLatent * config.styleDim, seed: 2))
         _ = try g.synthesize(w)   // warm-up
         if compareDirect { return try compare(g, w) }
+        if compareFused { return try compareFusion(g, w) }
         var best = Double.infinity
         for _ in 0..<max(repeats, 1) {
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -46,6 +49,21 @@ struct GeneratorBench: ParsableCommand {
         printResults([("seconds_per_image", perImage), ("gflops_per_second", gflop / perImage),
                       ("batch", Double(batch)), ("size", Double(size)), ("threads", Double(threads)),
                       ("peak_rss_mb", peakRSSMegabytes())], json: json)
+    }
+
+    /// The last layer summed into its ToRGB (`StyledConv.intoRGB`) and the two run in turn, alternately.
+    func compareFusion(_ g: Generator, _ w: Tensor) throws {
+        var fused: [Double] = [], apart: [Double] = []
+        defer { Generator.fuseLastToRGB = true }
+        for _ in 0..<max(repeats, 1) {
+            Generator.fuseLastToRGB = true
+            fused.append(try secondsOf { _ = try g.synthesize(w) } / Double(batch))
+            Generator.fuseLastToRGB = false
+            apart.append(try secondsOf { _ = try g.synthesize(w) } / Double(batch))
+        }
+        printResults([("fused_seconds_per_image", median(fused)), ("apart_seconds_per_image", median(apart)),
+                      ("fused_over_apart", median(fused) / median(apart)), ("batch", Double(batch)), ("size", Double(size)),
+                      ("threads", Double(threads)), ("repeats", Double(repeats)), ("peak_rss_mb", peakRSSMegabytes())], json: json)
     }
 
     /// Winograd and direct renders alternately, and the sgemm rate of a 64² 512-channel layer's

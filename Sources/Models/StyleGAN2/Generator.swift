@@ -109,6 +109,10 @@ public struct Generator: Sendable {
         }
     }
 
+    /// Off only in `cfclip-bench generator --compare-fused`: the last styled layer and its ToRGB
+    /// run one after the other instead of in one pass (`StyledConv.intoRGB`).
+    nonisolated(unsafe) public static var fuseLastToRGB = true
+
     /// Synthesis from W+ codes [N, n_latent, D] -> images [N, 3, size, size] (not clamped).
     /// `hook` receives intermediate outputs named as the reference modules (`conv1`, `to_rgb1`,
     /// `convs.0.conv`, `convs.0`, `to_rgbs.0`, ...). `convOutputs: false` leaves out the
@@ -141,6 +145,10 @@ public struct Generator: Sendable {
             let convHook: ((Tensor) -> Void)? = convOutputs ? hook.map { h in { h("convs.\(2 * j).conv", $0) } } : nil
             x = convs[2 * j](x, rows[i], noise: planes[i], params: params, convOutput: convHook)
             hook?("convs.\(2 * j)", x.value)
+            if j == toRGBs.count - 1, hook == nil, params == nil, Self.fuseLastToRGB,
+               let image = convs[2 * j + 1].intoRGB(x, rows[i + 1], noise: planes[i + 1], rgb: toRGBs[j], rows[i + 2], skip: skip) {
+                return image   // the last layer's output is read by its ToRGB alone
+            }
             x = convs[2 * j + 1](x, rows[i + 1], noise: planes[i + 1], params: params)
             hook?("convs.\(2 * j + 1)", x.value)
             skip = toRGBs[j](x, rows[i + 2], skip: skip, params: params)

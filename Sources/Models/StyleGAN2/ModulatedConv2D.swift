@@ -84,6 +84,18 @@ public struct ModulatedConv2D: Sendable {
         return y
     }
 
+    /// Whether `convolveIntoRGB` takes input x [B, in, H, W].
+    func convolvesIntoRGB(_ shape: [Int]) -> Bool {
+        Self.winograd && !upsample && winogradWeight != nil
+            && Winograd.fusesRGB(cin: inChannels, cout: outChannels, h: shape[2], w: shape[3])
+    }
+
+    /// This 3x3 layer with its styled `tail`, summed straight into a ToRGB product per sample
+    /// (`Winograd.forwardIntoRGB`); only where `convolvesIntoRGB`.
+    func convolveIntoRGB(_ x: Tensor, styles s: Tensor, tail: StyledTail, rgb: (Int, (RGBProduct) -> Void) -> Void) {
+        Winograd.forwardIntoRGB(x, packed: winogradWeight!, styles: s, scale: scale, tail: tail, rgb: rgb)
+    }
+
     func convolveSameDirect(_ x: Tensor, styles s: Tensor) -> Tensor {
         let (b, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let k = kernelSize, pad = k / 2, kdim = cin * k * k, p = h * w, cout = outChannels

@@ -24,6 +24,28 @@ public struct StyledConv: Sendable {
          ("\(key).activate.bias", activateBias)]
     }
 
+    /// Plain inference of this layer and the `rgb` layer after it in one pass, where nothing else
+    /// reads this layer's output (the generator's last): each channel's rows are summed into
+    /// the image while they are in the cache and never written (at 1024², 128 MB neither written
+    /// nor read back). The bytes of the two layers run one after the other. Nil where it does
+    /// not apply: a tape, or a shape the fused convolution does not take.
+    func intoRGB(_ x: Var, _ w: Var, noise: NoisePlane?, rgb: ToRGB, _ rgbW: Var, skip: Var) -> Var? {
+        guard Tape.of(x, w, rgbW, skip) == nil, conv.convolvesIntoRGB(x.shape) else { return nil }
+        let s = conv.modulation(w, nil)
+        let tail = StyledTail(channels: conv.outChannels, demod: conv.demodulation(s.value), noise: noise?.values,
+                              noiseWeight: noiseWeight, bias: activateBias, activate: true)
+        let rgbStyles = rgb.conv.modulation(rgbW, nil).value
+        let (n, h, wd) = (x.shape[0], x.shape[2], x.shape[3]), p = h * wd
+        var out = Tensor(uninitialized: [n, 3, h, wd])
+        let up = rgb.upsampledSkip(skip.value, shape: out.shape)
+        out.withUnsafeMutableBufferPointer { op in
+            conv.convolveIntoRGB(x.value, styles: s.value, tail: tail) { b, body in
+                rgb.withProduct(styles: rgbStyles, sample: b, skip: up, out: op.baseAddress! + b * 3 * p, pixels: p, body)
+            }
+        }
+        return Var(out)
+    }
+
     /// x [B, in, H, W], w [B, style_dim] -> [B, out, H', W']. `convOutput` receives the
     /// ModulatedConv2d output (demodulated, before noise) when asked for, as a forward hook would.
     /// With a tape the backward reaches x, w and whichever of this layer's tensors `params` binds

@@ -95,6 +95,15 @@ public struct ToRGB: Sendable {
         let (b, cin, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let p = h * wd
         var out = Tensor(uninitialized: [b, 3, h, wd])
+        if RGBProduct.applies(k: cin, pixels: p) {
+            let up = upsampledSkip(skip, shape: out.shape)
+            x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { op in
+                for bi in 0..<b {
+                    withProduct(styles: s, sample: bi, skip: up, out: op.baseAddress! + bi * 3 * p, pixels: p) { $0.run(xp.baseAddress! + bi * cin * p) }
+                }
+            } }
+            return out
+        }
         let wv = conv.weight.scalars, sv = s.scalars
         var wmod = [Float](repeating: 0, count: 3 * cin)
         x.withUnsafeBufferPointer { xp in
@@ -110,8 +119,7 @@ public struct ToRGB: Sendable {
         }
         // the bias and the upsampled skip in one pass over the planes, the cores splitting them
         // (at 1024² two single-threaded passes took most of this layer's 18 ms)
-        let up = skip.map { s in upsample.map { $0(s) } ?? s } ?? Tensor(shape: [0], values: [])
-        precondition(skip == nil || up.shape == out.shape, "ToRGB skip \(up.shape) for \(out.shape)")
+        let up = upsampledSkip(skip, shape: out.shape) ?? Tensor(shape: [0], values: [])
         let bv = bias.scalars, hasSkip = skip != nil
         up.withUnsafeBufferPointer { u in out.withUnsafeMutableBufferPointer { o in
             let us = u.baseAddress.map { ReadPointer($0) }, os = SendablePointer(o.baseAddress!)
@@ -128,5 +136,29 @@ public struct ToRGB: Sendable {
             }
         } }
         return out
+    }
+
+    /// The previous resolution's image brought to this one (nil without one).
+    func upsampledSkip(_ skip: Tensor?, shape: [Int]) -> Tensor? {
+        guard let skip else { return nil }
+        let up = upsample.map { $0(skip) } ?? skip
+        precondition(up.shape == shape, "ToRGB skip \(up.shape) for \(shape)")
+        return up
+    }
+
+    /// Sample `bi`'s product (its modulated [3, in] weight, the bias, its skip image) writing
+    /// [3, pixels] to `out`, for the duration of `body`.
+    func withProduct<R>(styles s: Tensor, sample bi: Int, skip up: Tensor?, out: UnsafeMutablePointer<Float>, pixels p: Int,
+                        _ body: (RGBProduct) -> R) -> R {
+        let cin = conv.inChannels
+        let wv = conv.weight.scalars, sv = s.scalars
+        var wmod = [Float](repeating: 0, count: 3 * cin)
+        for o in 0..<3 { for i in 0..<cin { wmod[o * cin + i] = wv[o * cin + i] * sv[bi * cin + i] } }
+        return wmod.withUnsafeBufferPointer { wp in bias.withUnsafeBufferPointer { bp in
+            (up ?? Tensor(shape: [0], values: [])).withUnsafeBufferPointer { sp in
+                body(RGBProduct(weight: wp.baseAddress!, k: cin, alpha: conv.scale, bias: bp.baseAddress!,
+                                skip: up == nil ? nil : sp.baseAddress! + bi * 3 * p, out: out, pixels: p))
+            }
+        } }
     }
 }

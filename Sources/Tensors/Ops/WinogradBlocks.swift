@@ -21,12 +21,14 @@ public enum WinogradBlocks {
     /// One image: x [cin, h, w] (channel c scaled by `styles[c]` when given) into
     /// out [cout, h, w] = scale * conv3x3(x, weight); `u` = `Winograd.pack(weight)`. A `tail`
     /// (with the plane index of this image's channel 0) is applied to each row piece as it is written.
+    /// With `rgb`, the rows go into that ToRGB product instead, channel by channel while they
+    /// are in the cache, and `out` is not written (nothing else reads it: the generator's last layer).
     static func forward(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, styles: [Float]?,
-                        u: UnsafePointer<Float>, cout: Int, scale: Float, out: UnsafeMutablePointer<Float>,
-                        tail: (StyledTail, plane0: Int)? = nil) {
+                        u: UnsafePointer<Float>, cout: Int, scale: Float, out: UnsafeMutablePointer<Float>?,
+                        tail: (StyledTail, plane0: Int)? = nil, rgb: RGBProduct? = nil) {
         let (th, tw) = ((h + 1) / 2, (w + 1) / 2), total = th * tw
         let blocks = (total + blockTiles - 1) / blockTiles
-        let xs = ReadPointer(x), us = ReadPointer(u), os = SendablePointer(out)
+        let xs = ReadPointer(x), us = ReadPointer(u), os = out.map { SendablePointer($0) }
         Parallel.for(blocks, costPerItem: 32 * cin * cout * blockTiles) { range in
             let scratch = Scratch(cin: cin, cout: cout)
             defer { scratch.release() }
@@ -37,7 +39,8 @@ public enum WinogradBlocks {
                 transformInput(xs.p, cin: cin, h: h, w: w, tw: tw, styles: styles, first: t0, used: used,
                                next: next, scratch: scratch)
                 multiply(us.p, v: scratch.v, m: scratch.m, cout: cout, cin: cin, scale: scale, used: used)
-                transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, out: os.p, tail: tail)
+                let into = rgb.map { Destination.rgb($0, rows: scratch.rows, sums: scratch.sums) } ?? .planes(os!.p)
+                transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, into: into, tail: tail)
             }
         }
     }
@@ -45,14 +48,25 @@ public enum WinogradBlocks {
     /// A worker's buffers: V [16][cin][48], M [16][cout][48], and four input rows split
     /// into even and odd columns.
     struct Scratch {
-        let v, m, rows: UnsafeMutablePointer<Float>
+        let v, m, rows, sums: UnsafeMutablePointer<Float>
         static let rowLength = blockTiles + 8
         init(cin: Int, cout: Int) {
             v = .allocate(capacity: 16 * cin * blockTiles)
             m = .allocate(capacity: 16 * cout * blockTiles)
             rows = .allocate(capacity: 8 * Self.rowLength)
+            sums = .allocate(capacity: 2 * RGBProduct.accumulators * Destination.rgbStride)
         }
-        func release() { v.deallocate(); m.deallocate(); rows.deallocate() }
+        func release() { v.deallocate(); m.deallocate(); rows.deallocate(); sums.deallocate() }
+    }
+
+    /// Where `transformOutput` puts a channel's rows: the output planes, or two scratch rows
+    /// (the input rows' buffer, free by then) that a ToRGB product adds into its sums for the
+    /// run's two pixel rows.
+    enum Destination {
+        case planes(UnsafeMutablePointer<Float>)
+        case rgb(RGBProduct, rows: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>)
+        /// Pixels of one row of a run, at most.
+        static let rgbStride = 2 * blockTiles
     }
 
     /// The block's tiles `first ..< first + used` as runs along tile rows: (ty, tx0, count, position in block).
@@ -157,13 +171,22 @@ public enum WinogradBlocks {
 
     /// out[o, 2ty + p, 2tx + q] = (Aᵀ M A)[p, q] inside the image, as `Winograd.transformOutput`.
     static func transformOutput(_ m: UnsafePointer<Float>, cout: Int, h: Int, w: Int, tw: Int, first: Int, used: Int,
-                                out: UnsafeMutablePointer<Float>, tail: (StyledTail, plane0: Int)? = nil) {
-        let step = cout * blockTiles
+                                into: Destination, tail: (StyledTail, plane0: Int)? = nil) {
+        let step = cout * blockTiles, sumStride = Destination.rgbStride
         runs(first: first, used: used, tw: tw) { ty, tx0, count, at in
             let y = 2 * ty, hasRow1 = y + 1 < h, fullWidth = 2 * (tx0 + count) <= w
+            let width = min(2 * count, w - 2 * tx0), sums1 = RGBProduct.accumulators * sumStride
+            if case .rgb(_, _, let sums) = into { sums.initialize(repeating: 0, count: 2 * sums1) }
             for o in 0..<cout {
-                let t = m + o * blockTiles + at, plane = out + o * h * w
-                let row0 = plane + y * w + 2 * tx0, row1 = plane + (hasRow1 ? y + 1 : y) * w + 2 * tx0
+                let t = m + o * blockTiles + at
+                let row0: UnsafeMutablePointer<Float>, row1: UnsafeMutablePointer<Float>
+                switch into {
+                case .planes(let out):
+                    let plane = out + o * h * w
+                    (row0, row1) = (plane + y * w + 2 * tx0, plane + (hasRow1 ? y + 1 : y) * w + 2 * tx0)
+                case .rgb(_, let rows, _):
+                    (row0, row1) = (rows, rows + (hasRow1 ? sumStride : 0))
+                }
                 // no edge: the same sums, eight tiles at a time; the rest (and edges) one by one
                 var from = 0
                 if hasRow1 && fullWidth {
@@ -197,10 +220,17 @@ public enum WinogradBlocks {
                     }
                 }
                 if let (tail, plane0) = tail {
-                    let width = min(2 * count, w - 2 * tx0)
                     tail.apply(row0, count: width, plane: plane0 + o, pixel: y * w + 2 * tx0)
                     if hasRow1 { tail.apply(row1, count: width, plane: plane0 + o, pixel: (y + 1) * w + 2 * tx0) }
                 }
+                if case .rgb(let rgb, _, let sums) = into {
+                    rgb.add(row0, channel: o, count: width, acc: sums, stride: sumStride)
+                    if hasRow1 { rgb.add(row1, channel: o, count: width, acc: sums + sums1, stride: sumStride) }
+                }
+            }
+            if case .rgb(let rgb, _, let sums) = into {
+                rgb.finish(sums, stride: sumStride, count: width, pixel: y * w + 2 * tx0)
+                if hasRow1 { rgb.finish(sums + sums1, stride: sumStride, count: width, pixel: (y + 1) * w + 2 * tx0) }
             }
         }
     }

@@ -103,6 +103,35 @@ public enum Winograd {
         return out
     }
 
+    /// Whether `forwardIntoRGB` takes this layer: where the fused blocks run and the ToRGB
+    /// product keeps its bytes (`RGBProduct.applies`).
+    public static func fusesRGB(cin: Int, cout: Int, h: Int, w: Int) -> Bool {
+        min(h, w) >= minimumSide && WinogradBlocks.applies(cin: cin, cout: cout, tiles: ((h + 1) / 2) * ((w + 1) / 2))
+            && RGBProduct.applies(k: cout, pixels: h * w)
+    }
+
+    /// A styled layer whose output only a ToRGB reads (the generator's last): sample b's rows
+    /// go into the product `rgb(b, body)` hands to `body`, channel by channel while they are in
+    /// the cache, and only the image is written. The same sums as `forward` then the ToRGB, so
+    /// the same bytes. Only where `fusesRGB`.
+    public static func forwardIntoRGB(_ x: Tensor, packed: Tensor, styles: Tensor, scale: Float, tail: StyledTail,
+                                      rgb: (Int, (RGBProduct) -> Void) -> Void) {
+        let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let cout = packed.shape[1]
+        precondition(packed.shape[0] == 16 && packed.shape[2] == cin && fusesRGB(cin: cin, cout: cout, h: h, w: w),
+                     "Winograd.forwardIntoRGB: packed weight \(packed.shape) for \(x.shape)")
+        let sv = styles.scalars
+        x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { up in
+            for b in 0..<n {
+                let st = Array(sv[(b * cin)..<((b + 1) * cin)])
+                rgb(b) { product in
+                    WinogradBlocks.forward(xp.baseAddress! + b * cin * h * w, cin: cin, h: h, w: w, styles: st, u: up.baseAddress!,
+                                           cout: cout, scale: scale, out: nil, tail: (tail, b * cout), rgb: product)
+                }
+            }
+        } }
+    }
+
     /// V[4i + j, c, t] = (Bᵀ d B)[i, j] for the 4x4 input tile d of tile t (rows 2ty-1 ..< 2ty+3,
     /// columns 2tx-1 ..< 2tx+3, zero outside), channel c scaled by its style.
     /// Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
