@@ -78,12 +78,18 @@ final class GeneratorTests: XCTestCase {
     /// Inference fuses each styled layer's tail (demodulation, noise, bias, activation) into
     /// its convolution's output rows (the Winograd blocks at 64², the upsampler's blur); a hook
     /// on the upsampling convs' outputs, or a tape, keeps the separate passes. All three give
-    /// the same bytes, with per-sample noise planes and with the shared buffers.
+    /// the same bytes, with per-sample noise planes (seeded, or explicit [2, 1, s, s] tensors)
+    /// and with the shared buffers. Without a hook the batch renders a sample at a time, so
+    /// this also catches a sample handed another sample's noise plane or seed.
     func testFusedTailsGiveTheSeparatePassesBytes() throws {
         let g = try Generator.load(from: try fixtureDict(), prefix: "g_ema.", source: "fixture")
         let c = g.config
         let w = Tensor(shape: [2, c.nLatent, c.styleDim], values: SeededNoise.gaussian(count: 2 * c.nLatent * c.styleDim, seed: 21))
-        for noise in [NoiseMode.buffers, .seeded([5, 6])] {
+        let planes = (0..<c.numLayers).map { l in
+            let s = c.noiseSize(l)
+            return Tensor(shape: [2, 1, s, s], values: SeededNoise.gaussian(count: 2 * s * s, seed: UInt64(30 + l)))
+        }
+        for noise in [NoiseMode.buffers, .seeded([5, 6]), .explicit(planes)] {
             let fused = try g.synthesize(w, noise: noise)
             var names: [String] = []
             XCTAssertEqual(try g.synthesize(w, noise: noise, hook: { name, _ in names.append(name) }), fused)

@@ -117,9 +117,21 @@ public struct Generator: Sendable {
     /// `hook` receives intermediate outputs named as the reference modules (`conv1`, `to_rgb1`,
     /// `convs.0.conv`, `convs.0`, `to_rgbs.0`, ...). `convOutputs: false` leaves out the
     /// upsampling layers' `.conv` outputs, which they otherwise never materialise (per-layer timing).
+    /// Without a hook a batch renders one sample after another through every layer: a sample's
+    /// activations then stay in the cache between layers (at batch 4 layer by layer, each 1024²
+    /// layer's 512 MB went through memory: 0.60 s per image instead of 0.56), and only one
+    /// sample's are held at a time. The images are the same (no sample depends on its batch).
     public func synthesize(_ wplus: Tensor, noise: NoiseMode = .buffers, hook: ((String, Tensor) -> Void)? = nil,
                            convOutputs: Bool = true) throws -> Tensor {
-        try synthesize(Var(wplus), noise: noise, hook: hook, convOutputs: convOutputs).value
+        let n = wplus.shape.first ?? 0
+        guard hook == nil, n > 1, wplus.rank == 3 else {
+            return try synthesize(Var(wplus), noise: noise, hook: hook, convOutputs: convOutputs).value
+        }
+        _ = try noisePlanes(noise, batch: n)   // the batch's noise checked as a whole first
+        let images = try (0..<n).map { i in
+            try synthesize(Var(wplus.slice(i..<(i + 1))), noise: sampleNoise(noise, i, of: n)).value
+        }
+        return Tensor.concatenate(images)
     }
 
     /// The synthesis network, the one definition behind inference and training. With a tape,
@@ -181,6 +193,21 @@ public struct Generator: Sendable {
         for layer in convs { out += layer.namedParameters }
         for layer in toRGBs { out += layer.namedParameters }
         return out
+    }
+
+    /// Sample i's noise out of a batch of n (checked by `noisePlanes` first): the buffers and
+    /// shared planes as they are, a per-sample plane or seed picked out.
+    func sampleNoise(_ mode: NoiseMode, _ i: Int, of n: Int) -> NoiseMode {
+        switch mode {
+        case .buffers: return .buffers
+        case let .explicit(list):
+            return .explicit((0..<config.numLayers).map { l in
+                let plane = config.noiseSize(l) * config.noiseSize(l), t = list[l]
+                guard t.count == n * plane && n > 1 else { return t }
+                return t.reshaped([n, plane]).slice(i..<(i + 1))
+            })
+        case let .seeded(seeds): return .seeded([seeds[i]])
+        }
     }
 
     func noisePlanes(_ mode: NoiseMode, batch: Int) throws -> [NoisePlane] {
