@@ -129,17 +129,24 @@ public enum Resample {
         let oh = rows.outCount, ow = cols.outCount
         var out = Tensor(uninitialized: [n, c, oh, ow])
         if out.count == 0 { return out }
+        // items are bands of 64 output rows of a plane (a ToRGB's 3-plane skip image split 3 ways
+        // kept one core waiting for the other's second plane); a band filters along W only the
+        // input rows its taps read, so rows shared by two bands are computed twice, alike
+        let bandRows = 64, bands = (oh + bandRows - 1) / bandRows
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let s = ReadPointer(src.baseAddress!)
                 let d = SendablePointer(dst.baseAddress!)
-                Parallel.for(n * c, costPerItem: (h * ow + oh * ow) * 4) { planes in
+                Parallel.for(n * c * bands, costPerItem: (h * ow + oh * ow) * 4 / bands) { items in
                     let tmp = UnsafeMutablePointer<Float>.allocate(capacity: h * ow)
                     defer { tmp.deallocate() }
-                    for p in planes {
+                    for item in items {
+                        let p = item / bands, o0 = (item % bands) * bandRows, o1 = min(oh, o0 + bandRows)
                         let ip = s.p + p * h * w, op = d.p + p * oh * ow
+                        var (lo, hi) = (h, -1)
+                        for t in rows.starts[o0]..<rows.starts[o1] { lo = min(lo, rows.indices[t]); hi = max(hi, rows.indices[t]) }
                         // along W
-                        for y in 0..<h {
+                        for y in lo..<max(lo, hi + 1) {
                             let row = ip + y * w, trow = tmp + y * ow
                             for o in 0..<ow {
                                 var acc: Float = 0
@@ -148,7 +155,7 @@ public enum Resample {
                             }
                         }
                         // along H, vectorised over the output row
-                        for o in 0..<oh {
+                        for o in o0..<o1 {
                             let orow = op + o * ow
                             orow.initialize(repeating: 0, count: ow)
                             for t in rows.starts[o]..<rows.starts[o + 1] {
