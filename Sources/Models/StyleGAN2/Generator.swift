@@ -127,7 +127,13 @@ public struct Generator: Sendable {
         guard hook == nil, n > 1, wplus.rank == 3 else {
             return try synthesize(Var(wplus), noise: noise, hook: hook, convOutputs: convOutputs).value
         }
-        _ = try noisePlanes(noise, batch: n)   // the batch's noise checked as a whole first
+        // the batch's noise checked as a whole first (seeded noise by its count alone: making
+        // every plane here would draw it all twice)
+        if case let .seeded(seeds) = noise {
+            try Self.checkSeeds(seeds, batch: n)
+        } else {
+            _ = try noisePlanes(noise, batch: n)
+        }
         let images = try (0..<n).map { i in
             try synthesize(Var(wplus.slice(i..<(i + 1))), noise: sampleNoise(noise, i, of: n)).value
         }
@@ -210,6 +216,10 @@ public struct Generator: Sendable {
         }
     }
 
+    static func checkSeeds(_ seeds: [UInt64], batch: Int) throws {
+        guard seeds.count == batch else { throw ModelError.invalidInput("\(seeds.count) noise seeds for a batch of \(batch)") }
+    }
+
     func noisePlanes(_ mode: NoiseMode, batch: Int) throws -> [NoisePlane] {
         let c = config
         switch mode {
@@ -232,7 +242,7 @@ public struct Generator: Sendable {
                 return NoisePlane(t.reshaped([t.count / (s * s), s * s]), batch: batch)
             }
         case let .seeded(seeds):
-            guard seeds.count == batch else { throw ModelError.invalidInput("\(seeds.count) noise seeds for a batch of \(batch)") }
+            try Self.checkSeeds(seeds, batch: batch)
             return (0..<c.numLayers).map { i in
                 let s = c.noiseSize(i)
                 var values: [Float] = []

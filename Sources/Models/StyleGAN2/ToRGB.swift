@@ -104,13 +104,10 @@ public struct ToRGB: Sendable {
             } }
             return out
         }
-        let wv = conv.weight.scalars, sv = s.scalars
-        var wmod = [Float](repeating: 0, count: 3 * cin)
         x.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { op in
                 for bi in 0..<b {
-                    for o in 0..<3 { for i in 0..<cin { wmod[o * cin + i] = wv[o * cin + i] * sv[bi * cin + i] } }
-                    wmod.withUnsafeBufferPointer { wp in
+                    modulatedWeight(styles: s, sample: bi).withUnsafeBufferPointer { wp in
                         BLAS.sgemm(m: 3, n: p, k: cin, alpha: conv.scale, a: wp.baseAddress!, lda: cin,
                                    b: xp.baseAddress! + bi * cin * p, ldb: p, c: op.baseAddress! + bi * 3 * p, ldc: p)
                     }
@@ -146,15 +143,20 @@ public struct ToRGB: Sendable {
         return up
     }
 
+    /// Sample `bi`'s [3, in] weight, each input channel scaled by its style (no demodulation).
+    func modulatedWeight(styles s: Tensor, sample bi: Int) -> [Float] {
+        let cin = conv.inChannels
+        return conv.weight.withUnsafeBufferPointer { wv in s.withUnsafeBufferPointer { sv in
+            (0..<(3 * cin)).map { j in wv[j] * sv[bi * cin + j % cin] }
+        } }
+    }
+
     /// Sample `bi`'s product (its modulated [3, in] weight, the bias, its skip image) writing
     /// [3, pixels] to `out`, for the duration of `body`.
     func withProduct<R>(styles s: Tensor, sample bi: Int, skip up: Tensor?, out: UnsafeMutablePointer<Float>, pixels p: Int,
                         _ body: (RGBProduct) -> R) -> R {
         let cin = conv.inChannels
-        let wv = conv.weight.scalars, sv = s.scalars
-        var wmod = [Float](repeating: 0, count: 3 * cin)
-        for o in 0..<3 { for i in 0..<cin { wmod[o * cin + i] = wv[o * cin + i] * sv[bi * cin + i] } }
-        return wmod.withUnsafeBufferPointer { wp in bias.withUnsafeBufferPointer { bp in
+        return modulatedWeight(styles: s, sample: bi).withUnsafeBufferPointer { wp in bias.withUnsafeBufferPointer { bp in
             (up ?? Tensor(shape: [0], values: [])).withUnsafeBufferPointer { sp in
                 body(RGBProduct(weight: wp.baseAddress!, k: cin, alpha: conv.scale, bias: bp.baseAddress!,
                                 skip: up == nil ? nil : sp.baseAddress! + bi * 3 * p, out: out, pixels: p))
