@@ -138,7 +138,7 @@ final class OpsTests: XCTestCase {
         let (cin, cout) = (6, 8)
         let packed = Winograd.pack(seeded([cout, cin, 3, 3], seed: 150)), phases = PolyphaseUpsample.pack(seeded([cout, cin, 3, 3], seed: 151))
         let blur = Upfirdn2D(kernel: Upfirdn2D.makeKernel([1, 3, 3, 1], gain: 4), pad: (1, 1)), (kr, kc) = blur.separableFactors!
-        for (h, w) in [(29, 27), (30, 40)] {
+        for (h, w) in [(29, 27), (30, 40), (6, 100)] {   // 100: a row of three blocks
             let x = seeded([2, cin, h, w], seed: 152), styles = seeded([2, cin], seed: 153)
             for planes in [1, 2] {
                 func tail(_ pixels: Int) -> StyledTail {
@@ -160,6 +160,24 @@ final class OpsTests: XCTestCase {
                                    "upsampler and blur, \(h)x\(w), \(planes) noise planes, \(threads) threads")
                 }
                 Parallel.setThreads(saved)
+            }
+        }
+    }
+
+    /// The upsampler's blur along W, read straight from its even and odd phases, gives the bytes
+    /// of the blur over the written [2h+1, 2w+1] map: every input width from 1 to 60 (vector
+    /// runs, scalar heads and tails, rows with no interior at all), pads 0-3 on either side
+    /// (either parity of the first interior element). Swapping the phases, a sum in another
+    /// order or an edge read past the row would differ.
+    func testBlurFromPhasesGivesTheWrittenMapsBytes() {
+        let (cin, cout) = (2, 8), phases = PolyphaseUpsample.pack(seeded([cout, cin, 3, 3], seed: 161))
+        for w in 1...60 {
+            let x = seeded([1, cin, 2, w], seed: 162), styles = seeded([1, cin], seed: 163)
+            let full = PolyphaseUpsample.forward(x, packed: phases, cout: cout, styles: styles, scale: 0.7)
+            for pad in [(0, 0), (1, 1), (2, 1), (0, 3), (3, 2)] where 2 * w + 1 + pad.0 + pad.1 > 3 {
+                let blur = Upfirdn2D(kernel: Upfirdn2D.makeKernel([1, 3, 3, 1], gain: 4), pad: pad), (kr, kc) = blur.separableFactors!
+                XCTAssertEqual(PolyphaseUpsample.forwardBlurred(x, packed: phases, cout: cout, styles: styles, scale: 0.7, rows: kr, cols: kc,
+                                                                padY: pad, padX: pad, tail: nil), blur(full), "width \(w), pad \(pad)")
             }
         }
     }

@@ -82,6 +82,51 @@ enum FIR {
         for o in hi..<ow { edge(o) }
     }
 
+    /// `filterRow` of the row f whose even elements are `even` and odd ones `odd` (f[2X] =
+    /// even[X], f[2X + 1] = odd[X], w elements), without that row being written: the same sums
+    /// in the same order, so the same bytes. Four taps. Only elements of f are read: the vector
+    /// run stops where its last load would pass the row.
+    @inline(__always)
+    static func filterInterleaved(even: UnsafePointer<Float>, odd: UnsafePointer<Float>, w: Int,
+                                  into out: UnsafeMutablePointer<Float>, ow: Int, taps k: [Float], pad: Int) {
+        precondition(k.count == 4, "FIR.filterInterleaved: \(k.count) taps")
+        @inline(__always) func f(_ i: Int) -> Float { i & 1 == 0 ? even[i >> 1] : odd[i >> 1] }
+        let lo = min(ow, max(0, pad)), hi = max(lo, min(ow, w - 3 + pad))
+        func edge(_ o: Int) {
+            var acc: Float = 0
+            for t in 0..<4 { let i = o + t - pad; if i >= 0 && i < w { acc += k[t] * f(i) } }
+            out[o] = acc
+        }
+        for o in 0..<lo { edge(o) }
+        let (k0, k1, k2, k3) = (k[0], k[1], k[2], k[3])
+        // pairs (o, o + 1) from an even f index 2X: out[o] = k0 E[X] + k1 O[X] + k2 E[X+1] + k3 O[X+1],
+        // out[o + 1] = k0 O[X] + k1 E[X+1] + k2 O[X+1] + k3 E[X+2]
+        var o = lo
+        if (o - pad) & 1 != 0 && o < hi {
+            let i = o - pad
+            out[o] = k0 * f(i) + k1 * f(i + 1) + k2 * f(i + 2) + k3 * f(i + 3)
+            o += 1
+        }
+        while o + 16 <= hi {
+            let x = (o - pad) >> 1
+            let e0 = load8(even + x), o0 = load8(odd + x), e1 = load8(even + x + 1), o1 = load8(odd + x + 1), e2 = load8(even + x + 2)
+            let a = k0 * e0 + k1 * o0 + k2 * e1 + k3 * o1
+            let b = k0 * o0 + k1 * e1 + k2 * o1 + k3 * e2
+            let pairs = SIMD16<Float>(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+            UnsafeMutableRawPointer(out + o).storeBytes(of: pairs, as: SIMD16<Float>.self)
+            o += 16
+        }
+        for o in o..<hi {
+            let i = o - pad
+            out[o] = k0 * f(i) + k1 * f(i + 1) + k2 * f(i + 2) + k3 * f(i + 3)
+        }
+        for o in hi..<ow { edge(o) }
+    }
+
+    @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
     /// out[j] = sum over taps of k * row[j].
     @inline(__always)
     static func combine(_ taps: [(Float, UnsafePointer<Float>)], into out: UnsafeMutablePointer<Float>, count: Int) {

@@ -74,11 +74,14 @@ public enum PolyphaseUpsample {
     /// The transposed convolution, then the blur FIR `rows`/`cols` with padding `padY`/`padX`
     /// (`FIR.apply`'s arguments), then a styled layer's `tail` when given: [N, cout, H', W'] without
     /// the [2h+1, 2w+1] intermediate ever reaching memory. A chunk of output rows computes the
-    /// input rows m its blur reads, two full rows per m for all channels, filters them along W
-    /// into `FIR`'s ring and combines the ring into each output row as `FIR.apply` does: the same
-    /// products, the same FIR sums, the same tail, so the same bytes as the three passes (at
-    /// 1024² those moved 134 MB out and back in, and the tail another 128 MB each way). Where
-    /// chunks meet, both compute the shared m.
+    /// input rows m its blur reads: the four phases of one m for all channels, side by side in
+    /// rows of `span` positions (each block's products land there directly), filtered along W
+    /// straight from the phases (`FIR.filterInterleaved`: row 2m interleaves ee and eo, row
+    /// 2m + 1 oe and oo) into `FIR`'s ring, and the ring combined into each output row as
+    /// `FIR.apply` does: the same products, the same FIR sums, the same tail, so the same bytes as
+    /// the three passes (at 1024² those moved 134 MB out and back in, and the tail another 128 MB
+    /// each way). Interleaving the phases into full rows first cost the two largest upsamplers
+    /// about a tenth of their time. Where chunks meet, both compute the shared m.
     public static func forwardBlurred(_ x: Tensor, packed: Tensor, cout: Int, styles: Tensor?, scale: Float,
                                       rows kr: [Float], cols kc: [Float], padY: (Int, Int), padX: (Int, Int),
                                       tail: StyledTail?) -> Tensor {
@@ -90,6 +93,7 @@ public enum PolyphaseUpsample {
         precondition(oh > 0 && ow > 0, "PolyphaseUpsample: blur of \(kh)x\(fc.count) leaves nothing of \(fh)x\(fw)")
         var out = Tensor(uninitialized: [n, cout, oh, ow])
         let sv = styles?.scalars
+        let span = (w + blockColumns) / blockColumns * blockColumns     // positions 0 ... w in whole blocks
         x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { ap in out.withUnsafeMutableBufferPointer { op in
             let xs = ReadPointer(xp.baseAddress!), a = ReadPointer(ap.baseAddress!), os = SendablePointer(op.baseAddress!)
             for b in 0..<n {
@@ -97,13 +101,12 @@ public enum PolyphaseUpsample {
                 let image = xs.p + b * cin * h * w, result = os.p + b * cout * oh * ow
                 Parallel.for(oh, costPerItem: 9 * cin * cout * w) { range in
                     let shifts = UnsafeMutablePointer<Float>.allocate(capacity: 4 * cin * blockColumns)
-                    let products = UnsafeMutablePointer<Float>.allocate(capacity: 4 * cout * blockColumns)
-                    let full = UnsafeMutablePointer<Float>.allocate(capacity: cout * 2 * fw)     // rows 2m, 2m + 1 per channel
+                    let phases = UnsafeMutablePointer<Float>.allocate(capacity: 4 * cout * span)   // [4][cout][span] of one m
                     let ring = UnsafeMutablePointer<Float>.allocate(capacity: cout * kh * ow)    // filtered rows, slot r % kh
-                    defer { shifts.deallocate(); products.deallocate(); full.deallocate(); ring.deallocate() }
+                    defer { shifts.deallocate(); phases.deallocate(); ring.deallocate() }
                     var taps = [(Float, UnsafePointer<Float>)]()
                     taps.reserveCapacity(kh)
-                    var madeM = -1                                   // the m whose rows `full` holds
+                    var madeM = -1                                   // the m whose phases `phases` holds
                     var next = max(0, range.lowerBound - padY.0)     // the next full row to filter
                     for o in range {
                         let last = min(fh - 1, o + kh - 1 - padY.0)
@@ -111,17 +114,17 @@ public enum PolyphaseUpsample {
                             let m = next / 2
                             if m != madeM {
                                 for x0 in stride(from: 0, to: w + 1, by: blockColumns) {
-                                    let count = min(blockColumns, w + 1 - x0)
                                     let following = x0 + blockColumns <= w ? (m: m, x0: x0 + blockColumns) : m < h ? (m: m + 1, x0: 0) : nil
-                                    block(image, cin: cin, h: h, w: w, styles: st, weights: a.p, cout: cout, scale: scale, m: m,
-                                          x0: x0, count: count, next: following, shifts: shifts, products: products,
-                                          rows: full, planeStride: 2 * fw, rowStride: fw)
+                                    gather(image, cin: cin, h: h, w: w, styles: st, m: m, x0: x0, next: following, into: shifts)
+                                    multiply(a.p, shifts: shifts, cin: cin, cout: cout, scale: scale, into: phases + x0, ldc: span)
                                 }
                                 madeM = m
                             }
+                            // full row 2m: ee at even columns, eo at odd; row 2m + 1: oe and oo
+                            let even = phases + 2 * (next % 2) * cout * span
                             for c in 0..<cout {
-                                FIR.filterRow(full + (2 * c + next % 2) * fw, w: fw, into: ring + (c * kh + next % kh) * ow, ow: ow,
-                                              taps: fc, pad: padX.0)
+                                FIR.filterInterleaved(even: even + c * span, odd: even + (cout + c) * span, w: fw,
+                                                      into: ring + (c * kh + next % kh) * ow, ow: ow, taps: fc, pad: padX.0)
                             }
                             next += 1
                         }
@@ -184,11 +187,11 @@ public enum PolyphaseUpsample {
 
     /// products[phase][o][48] = scale · A_phase [o, :] · (its run of shifts).
     static func multiply(_ a: UnsafePointer<Float>, shifts: UnsafePointer<Float>, cin: Int, cout: Int, scale: Float,
-                         into products: UnsafeMutablePointer<Float>) {
+                         into products: UnsafeMutablePointer<Float>, ldc: Int = blockColumns) {
         for (i, (first, count, offset)) in phases.enumerated() {
             let k = count * cin
             PanelTile.product(a + offset * cout * cin, lda: k, count: cout, panel: shifts + first * cin * blockColumns, k: k,
-                              scale: scale, out: products + i * cout * blockColumns, ldc: blockColumns)
+                              scale: scale, out: products + i * cout * ldc, ldc: ldc)
         }
     }
 
@@ -211,3 +214,4 @@ public enum PolyphaseUpsample {
         }
     }
 }
+
