@@ -126,3 +126,25 @@ final class GeneratorTests: XCTestCase {
         XCTAssertEqual(both.slice(1..<2), second)
     }
 }
+
+/// A 3x3 layer keeps one U and changes its layout with the path its image size takes (rows
+/// for the OpenBLAS bands at 16², 8-row tiles for the fused blocks at 32²): 32², 16², 32² again
+/// give the bytes of a fresh U in rows each time. A conversion that lost or reordered a tap, or
+/// a layer left holding tiles for the bands, would differ.
+final class WinogradWeightLayoutTests: XCTestCase {
+    func testLayoutFollowsThePathWithTheSameBytes() {
+        let (cin, cout) = (16, 8)
+        let weight = Tensor(shape: [cout, cin, 3, 3], values: SeededNoise.gaussian(count: cout * cin * 9, seed: 180))
+        let modulation = EqualLinear(weight: Tensor(shape: [cin, 4], values: SeededNoise.gaussian(count: cin * 4, seed: 181)),
+                                     bias: Tensor(shape: [cin], values: [Float](repeating: 1, count: cin)))
+        let conv = ModulatedConv2D(weight: weight, modulation: modulation, upsample: false, blurKernel: nil)
+        let styles = Tensor(shape: [1, cin], values: SeededNoise.gaussian(count: cin, seed: 182))
+        XCTAssertFalse(Winograd.runsBlocks(cin: cin, cout: cout, h: 16, w: 16))
+        XCTAssertTrue(Winograd.runsBlocks(cin: cin, cout: cout, h: 32, w: 32))
+        for side in [32, 16, 32] {
+            let x = Tensor(shape: [1, cin, side, side], values: SeededNoise.gaussian(count: cin * side * side, seed: UInt64(183 + side)))
+            XCTAssertEqual(conv.convolve(x, styles: styles),
+                           Winograd.forward(x, packed: Winograd.pack(weight), styles: styles, scale: conv.scale), "\(side)²")
+        }
+    }
+}

@@ -65,5 +65,12 @@ final class WinogradIntoRGBTests: XCTestCase {
             Winograd.forwardIntoRGB(x, packed: packed, styles: styles, scale: 0.25, tail: tail) { b, body in product(b, op.baseAddress!, body) }
         }
         XCTAssertTrue(fused == expected, "fused image differs from the two layers'")
+        var tiled = Tensor(zeros: [n, 3, h, w])
+        tiled.withUnsafeMutableBufferPointer { op in
+            Winograd.forwardIntoRGB(x, packed: Winograd.tiles(packed), tiled: true, styles: styles, scale: 0.25, tail: tail) { b, body in
+                product(b, op.baseAddress!, body)
+            }
+        }
+        XCTAssertTrue(tiled == expected, "fused image from U in 8-row tiles differs from the two layers'")
     }
 }

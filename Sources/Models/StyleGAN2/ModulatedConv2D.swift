@@ -14,7 +14,7 @@ public struct ModulatedConv2D: Sendable {
     public let blur: Upfirdn2D?          // after the stride-2 transposed conv
     let weightSquares: Tensor            // [out, in]: sum over the kernel window of W²
     let shiftedWeight: Tensor?           // ShiftedConv.pack(weight) for a same-size conv other than 3x3
-    let winogradWeight: Tensor?          // Winograd.pack(weight) for the 3x3 same-size conv
+    let winogradWeight: WinogradWeight?  // Winograd.pack(weight) for the 3x3 same-size conv
 
     /// Off only in `cfclip-bench generator --compare-direct`: the direct convolution Winograd
     /// replaced (its packed weight made on each call), timed in the same run.
@@ -41,7 +41,7 @@ public struct ModulatedConv2D: Sendable {
         weightSquares = Tensor(shape: [o, i]) { sq in
             for a in 0..<(o * i) { var s: Float = 0; for t in 0..<(k * k) { s += w[a * k * k + t] * w[a * k * k + t] }; sq[a] = s }
         }
-        winogradWeight = !upsample && k == 3 ? Winograd.pack(weight) : nil
+        winogradWeight = !upsample && k == 3 ? WinogradWeight(weight) : nil
         shiftedWeight = !upsample && k % 2 == 1 && k != 3 ? ShiftedConv.pack(weight) : nil
     }
 
@@ -76,8 +76,9 @@ public struct ModulatedConv2D: Sendable {
     /// k x k, stride 1, padding k/2: 3x3 by Winograd F(2x2, 3x3); other sizes by im2col, which
     /// scales each input channel by its style as it copies.
     func convolveSame(_ x: Tensor, styles s: Tensor, tail: StyledTail?) -> Tensor {
-        if Self.winograd, let packed = winogradWeight, min(x.shape[2], x.shape[3]) >= Winograd.minimumSide {
-            return Winograd.forward(x, packed: packed, styles: s, scale: scale, tail: tail)
+        if Self.winograd, let weights = winogradWeight, min(x.shape[2], x.shape[3]) >= Winograd.minimumSide {
+            let (u, tiled) = weights.packed(tiled: Winograd.runsBlocks(cin: inChannels, cout: outChannels, h: x.shape[2], w: x.shape[3]))
+            return Winograd.forward(x, packed: u, tiled: tiled, styles: s, scale: scale, tail: tail)
         }
         var y = convolveSameDirect(x, styles: s)
         tail?.applyPlanes(&y)
@@ -93,7 +94,8 @@ public struct ModulatedConv2D: Sendable {
     /// This 3x3 layer with its styled `tail`, summed straight into a ToRGB product per sample
     /// (`Winograd.forwardIntoRGB`); only where `convolvesIntoRGB`.
     func convolveIntoRGB(_ x: Tensor, styles s: Tensor, tail: StyledTail, rgb: (Int, (RGBProduct) -> Void) -> Void) {
-        Winograd.forwardIntoRGB(x, packed: winogradWeight!, styles: s, scale: scale, tail: tail, rgb: rgb)
+        let (u, tiled) = winogradWeight!.packed(tiled: true)
+        Winograd.forwardIntoRGB(x, packed: u, tiled: tiled, styles: s, scale: scale, tail: tail, rgb: rgb)
     }
 
     func convolveSameDirect(_ x: Tensor, styles s: Tensor) -> Tensor {

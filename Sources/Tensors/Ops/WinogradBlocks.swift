@@ -24,7 +24,7 @@ public enum WinogradBlocks {
     /// With `rgb`, the rows go into that ToRGB product instead, channel by channel while they
     /// are in the cache, and `out` is not written (nothing else reads it: the generator's last layer).
     static func forward(_ x: UnsafePointer<Float>, cin: Int, h: Int, w: Int, styles: [Float]?,
-                        u: UnsafePointer<Float>, cout: Int, scale: Float, out: UnsafeMutablePointer<Float>?,
+                        u: UnsafePointer<Float>, tiled: Bool = false, cout: Int, scale: Float, out: UnsafeMutablePointer<Float>?,
                         tail: (StyledTail, plane0: Int)? = nil, rgb: RGBProduct? = nil) {
         let (th, tw) = ((h + 1) / 2, (w + 1) / 2), total = th * tw
         let blocks = (total + blockTiles - 1) / blockTiles
@@ -38,7 +38,7 @@ public enum WinogradBlocks {
                 let next = min(blockTiles, max(0, total - t0 - blockTiles))
                 transformInput(xs.p, cin: cin, h: h, w: w, tw: tw, styles: styles, first: t0, used: used,
                                next: next, scratch: scratch)
-                multiply(us.p, v: scratch.v, m: scratch.m, cout: cout, cin: cin, scale: scale, used: used)
+                multiply(us.p, tiled: tiled, v: scratch.v, m: scratch.m, cout: cout, cin: cin, scale: scale, used: used)
                 let into = rgb.map { Destination.rgb($0, rows: scratch.rows, sums: scratch.sums) } ?? .planes(os!.p)
                 transformOutput(scratch.m, cout: cout, h: h, w: w, tw: tw, first: t0, used: used, into: into, tail: tail)
             }
@@ -160,11 +160,12 @@ public enum WinogradBlocks {
     }
 
     /// M[ξ][o][t] = scale · Σ_c U[ξ][o][c] V[ξ][t][c] for the block's first `used` tiles
-    /// (`PanelTile`; past `used`, V holds zeros).
-    static func multiply(_ u: UnsafePointer<Float>, v: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+    /// (`PanelTile`; past `used`, V holds zeros); `tiled`: each U[ξ] in `PanelTile`'s 8-row tiles.
+    static func multiply(_ u: UnsafePointer<Float>, tiled: Bool = false, v: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
                          cout: Int, cin: Int, scale: Float, used: Int) {
+        let layout: PanelTile.Layout = tiled ? .tiles : .rows(lda: cin)
         for xi in 0..<16 {
-            PanelTile.product(u + xi * cout * cin, lda: cin, count: cout, panel: v + xi * cin * panel, k: cin, scale: scale,
+            PanelTile.product(u + xi * cout * cin, layout: layout, count: cout, panel: v + xi * cin * panel, k: cin, scale: scale,
                               out: m + xi * cout * blockTiles, ldc: blockTiles, columns: used)
         }
     }

@@ -44,6 +44,45 @@ public enum Winograd {
         return u
     }
 
+    /// Whether `forward` runs the fused blocks for this layer and image size (`fused` left on),
+    /// where a U in `tiles` layout serves.
+    public static func runsBlocks(cin: Int, cout: Int, h: Int, w: Int) -> Bool {
+        WinogradBlocks.applies(cin: cin, cout: cout, tiles: ((h + 1) / 2) * ((w + 1) / 2))
+    }
+
+    /// U [16, cout, cin] from `pack` with each transformed tap's rows in `PanelTile`'s 8-row
+    /// tiles (`tiled: true` in `forward`); `rows(fromTiles:)` undoes it. cout a multiple of 8.
+    public static func tiles(_ u: Tensor) -> Tensor {
+        var t = u
+        retile(&t, toTiles: true)
+        return t
+    }
+
+    public static func rows(fromTiles u: Tensor) -> Tensor {
+        var t = u
+        retile(&t, toTiles: false)
+        return t
+    }
+
+    /// `tiles` / `rows(fromTiles:)` in place, one transformed tap at a time through a copy of it,
+    /// so a layer's U changes layout without a second U in memory (16 MB at 512 channels).
+    public static func retile(_ u: inout Tensor, toTiles: Bool) {
+        let (cout, cin) = (u.shape[1], u.shape[2])
+        precondition(u.shape[0] == 16 && cout % 8 == 0, "Winograd: U \(u.shape) has no 8-row tiles")
+        u.withUnsafeMutableBufferPointer { up in
+            let base = SendablePointer(up.baseAddress!)
+            Parallel.for(16, costPerItem: cout * cin) { range in
+                let copy = UnsafeMutablePointer<Float>.allocate(capacity: cout * cin)
+                defer { copy.deallocate() }
+                for xi in range {
+                    let plane = base.p + xi * cout * cin
+                    copy.update(from: plane, count: cout * cin)
+                    if toTiles { PanelTile.tiled(copy, count: cout, k: cin, into: plane) } else { PanelTile.untiled(copy, count: cout, k: cin, into: plane) }
+                }
+            }
+        }
+    }
+
     /// Tile rows per band so the band's transformed input and products fit in `budget` floats.
     static func bandTileRows(cin: Int, cout: Int, tilesAcross: Int, tilesDown: Int, budget: Int) -> Int {
         max(1, min(tilesDown, budget / max(16 * (cin + cout) * tilesAcross, 1)))
@@ -57,7 +96,7 @@ public enum Winograd {
     /// three steps); with few, the cores share each step of a band.
     /// `fused: false` keeps the bands where `WinogradBlocks` applies (tests of both paths). A
     /// styled layer's `tail` is applied to the output (by the blocks as they write it).
-    public static func forward(_ x: Tensor, packed: Tensor, styles: Tensor? = nil, scale: Float = 1,
+    public static func forward(_ x: Tensor, packed: Tensor, tiled: Bool = false, styles: Tensor? = nil, scale: Float = 1,
                                budget: Int = 1 << 19, fused: Bool = true, tail: StyledTail? = nil) -> Tensor {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let cout = packed.shape[1]
@@ -69,13 +108,14 @@ public enum Winograd {
         let scratch = 16 * (cin + cout) * rows * tw
         let sv = styles?.scalars
         let blocks = fused && WinogradBlocks.applies(cin: cin, cout: cout, tiles: th * tw)
+        precondition(!tiled || blocks, "Winograd: a tiled U [\(cout), \(cin)] for \(h)x\(w), where the blocks do not run")
         x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { up in out.withUnsafeMutableBufferPointer { op in
             let xs = ReadPointer(xp.baseAddress!), us = ReadPointer(up.baseAddress!), os = SendablePointer(op.baseAddress!)
             for b in 0..<n {
                 let st = sv.map { Array($0[(b * cin)..<((b + 1) * cin)]) }
                 let image = xs.p + b * cin * h * w, result = os.p + b * cout * h * w
                 if blocks {
-                    WinogradBlocks.forward(image, cin: cin, h: h, w: w, styles: st, u: us.p, cout: cout, scale: scale, out: result,
+                    WinogradBlocks.forward(image, cin: cin, h: h, w: w, styles: st, u: us.p, tiled: tiled, cout: cout, scale: scale, out: result,
                                            tail: tail.map { ($0, b * cout) })
                     continue
                 }
@@ -114,7 +154,7 @@ public enum Winograd {
     /// go into the product `rgb(b, body)` hands to `body`, channel by channel while they are in
     /// the cache, and only the image is written. The same sums as `forward` then the ToRGB, so
     /// the same bytes. Only where `fusesRGB`.
-    public static func forwardIntoRGB(_ x: Tensor, packed: Tensor, styles: Tensor, scale: Float, tail: StyledTail,
+    public static func forwardIntoRGB(_ x: Tensor, packed: Tensor, tiled: Bool = false, styles: Tensor, scale: Float, tail: StyledTail,
                                       rgb: (Int, (RGBProduct) -> Void) -> Void) {
         let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let cout = packed.shape[1]
@@ -126,7 +166,7 @@ public enum Winograd {
                 let st = Array(sv[(b * cin)..<((b + 1) * cin)])
                 rgb(b) { product in
                     WinogradBlocks.forward(xp.baseAddress! + b * cin * h * w, cin: cin, h: h, w: w, styles: st, u: up.baseAddress!,
-                                           cout: cout, scale: scale, out: nil, tail: (tail, b * cout), rgb: product)
+                                           tiled: tiled, cout: cout, scale: scale, out: nil, tail: (tail, b * cout), rgb: product)
                 }
             }
         } }
