@@ -357,6 +357,41 @@ final class UpfirdnSeparableTests: XCTestCase {
         XCTAssertNil(Upfirdn2D(kernel: Tensor(shape: [2, 2], values: [1, 0, 0, 1])).separableFactors)
     }
 
+    /// `Resample` with taps that repeat every two outputs (upsampling by 2, where rows are filtered
+    /// eight output pairs at a time) gives the bytes of the sums taken tap by tap, from zero, in
+    /// order (the scalar loop, written out here): widths 5-80 (no run of 16 pairs, runs ending in
+    /// scalar pairs), kernels of 4 and 3 taps (phases of 2 and 2, or 2 and 1 taps), pads that
+    /// start the run on either phase, and a bicubic downscale (taps that do not repeat). A lane
+    /// reading its neighbour's input, the phases swapped, or a pair written twice would differ.
+    func testPairedTapsGiveTheScalarSumsBytes() {
+        func reference(_ x: Tensor, _ rows: AxisTaps, _ cols: AxisTaps) -> Tensor {
+            let (h, w) = (x.shape[2], x.shape[3]), v = x.scalars
+            var out = [Float](repeating: 0, count: rows.outCount * cols.outCount)
+            for o in 0..<rows.outCount {
+                for t in rows.starts[o]..<rows.starts[o + 1] {
+                    let y = rows.indices[t]
+                    for j in 0..<cols.outCount {
+                        var acc: Float = 0
+                        for u in cols.starts[j]..<cols.starts[j + 1] { acc += cols.weights[u] * v[y * w + cols.indices[u]] }
+                        out[o * cols.outCount + j] += rows.weights[t] * acc
+                    }
+                }
+            }
+            precondition(h == rows.inCount)
+            return Tensor(shape: [1, 1, rows.outCount, cols.outCount], values: out)
+        }
+        for w in [5, 33, 34, 40, 41, 57, 80] {
+            for (kernel, pad) in [([0.125, 0.375, 0.375, 0.125] as [Float], (2, 1)), ([0.25, 0.5, 0.3] as [Float], (1, 1)), ([0.1, 0.2, 0.3, 0.4] as [Float], (3, 2))] {
+                let x = seeded([1, 1, 6, w], seed: 190)
+                let rows = AxisTaps.upfirdn(in: 6, kernel: kernel, up: 2, down: 1, pad0: pad.0, pad1: pad.1)
+                let cols = AxisTaps.upfirdn(in: w, kernel: kernel, up: 2, down: 1, pad0: pad.0, pad1: pad.1)
+                XCTAssertEqual(Resample.apply(x, rows: rows, cols: cols), reference(x, rows, cols), "width \(w), \(kernel.count) taps, pad \(pad)")
+            }
+        }
+        let x = seeded([1, 1, 50, 50], seed: 191), (rows, cols) = (AxisTaps.bicubic(in: 50, out: 20), AxisTaps.bicubic(in: 50, out: 20))
+        XCTAssertEqual(Resample.apply(x, rows: rows, cols: cols), reference(x, rows, cols), "bicubic")
+    }
+
     /// The streaming FIR (ring of W-filtered rows) for every tap count it special-cases, with
     /// negative, asymmetric and wider-than-the-plane pads, and planes narrower than the kernel.
     func testFIREqualsDirect() {
