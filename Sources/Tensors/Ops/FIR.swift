@@ -101,12 +101,10 @@ enum FIR {
         let (k0, k1, k2, k3) = (k[0], k[1], k[2], k[3])
         // pairs (o, o + 1) from an even f index 2X: out[o] = k0 E[X] + k1 O[X] + k2 E[X+1] + k3 O[X+1],
         // out[o + 1] = k0 O[X] + k1 E[X+1] + k2 O[X+1] + k3 E[X+2]
+        func inner(_ o: Int) { let i = o - pad; out[o] = k0 * f(i) + k1 * f(i + 1) + k2 * f(i + 2) + k3 * f(i + 3) }
         var o = lo
-        if (o - pad) & 1 != 0 && o < hi {
-            let i = o - pad
-            out[o] = k0 * f(i) + k1 * f(i + 1) + k2 * f(i + 2) + k3 * f(i + 3)
-            o += 1
-        }
+        if (o - pad) & 1 != 0 && o < hi { inner(o); o += 1 }
+        func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { WinogradBlocks.load8(p) }
         while o + 16 <= hi {
             let x = (o - pad) >> 1
             let e0 = load8(even + x), o0 = load8(odd + x), e1 = load8(even + x + 1), o1 = load8(odd + x + 1), e2 = load8(even + x + 2)
@@ -116,15 +114,8 @@ enum FIR {
             UnsafeMutableRawPointer(out + o).storeBytes(of: pairs, as: SIMD16<Float>.self)
             o += 16
         }
-        for o in o..<hi {
-            let i = o - pad
-            out[o] = k0 * f(i) + k1 * f(i + 1) + k2 * f(i + 2) + k3 * f(i + 3)
-        }
+        for o in o..<hi { inner(o) }
         for o in hi..<ow { edge(o) }
-    }
-
-    @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
     /// out[j] = sum over taps of k * row[j].

@@ -214,4 +214,3 @@ public enum PolyphaseUpsample {
         }
     }
 }
-

@@ -107,7 +107,7 @@ public enum Winograd {
         let bands = (th + rows - 1) / rows
         let scratch = 16 * (cin + cout) * rows * tw
         let sv = styles?.scalars
-        let blocks = fused && WinogradBlocks.applies(cin: cin, cout: cout, tiles: th * tw)
+        let blocks = fused && runsBlocks(cin: cin, cout: cout, h: h, w: w)
         precondition(!tiled || blocks, "Winograd: a tiled U [\(cout), \(cin)] for \(h)x\(w), where the blocks do not run")
         x.withUnsafeBufferPointer { xp in packed.withUnsafeBufferPointer { up in out.withUnsafeMutableBufferPointer { op in
             let xs = ReadPointer(xp.baseAddress!), us = ReadPointer(up.baseAddress!), os = SendablePointer(op.baseAddress!)
@@ -146,7 +146,7 @@ public enum Winograd {
     /// Whether `forwardIntoRGB` takes this layer: where the fused blocks run and the ToRGB
     /// product keeps its bytes (`RGBProduct.applies`).
     public static func fusesRGB(cin: Int, cout: Int, h: Int, w: Int) -> Bool {
-        min(h, w) >= minimumSide && WinogradBlocks.applies(cin: cin, cout: cout, tiles: ((h + 1) / 2) * ((w + 1) / 2))
+        min(h, w) >= minimumSide && runsBlocks(cin: cin, cout: cout, h: h, w: w)
             && RGBProduct.applies(k: cout, pixels: h * w)
     }
 
