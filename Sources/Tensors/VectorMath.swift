@@ -30,7 +30,19 @@ public enum VectorMath {
     /// x * sigmoid(a * x) in place over a buffer (QuickGELU with a = 1.702, SiLU with a = 1).
     @inlinable
     public static func xSigmoid(_ p: UnsafeMutablePointer<Float>, count: Int, a: Float) {
+        typealias V = SIMD8<Float>
         var i = 0
+        // four vectors a step: their exp chains and divisions overlap (one at a time, each
+        // vector waited on its own chain); every lane is the same sum as below
+        while i + 32 <= count {
+            let r = UnsafeRawPointer(p + i), w = UnsafeMutableRawPointer(p + i)
+            let v0 = r.loadUnaligned(as: V.self), v1 = r.loadUnaligned(fromByteOffset: 32, as: V.self)
+            let v2 = r.loadUnaligned(fromByteOffset: 64, as: V.self), v3 = r.loadUnaligned(fromByteOffset: 96, as: V.self)
+            let e0 = exp(-a * v0), e1 = exp(-a * v1), e2 = exp(-a * v2), e3 = exp(-a * v3)
+            w.storeBytes(of: v0 / (1 + e0), as: V.self); w.storeBytes(of: v1 / (1 + e1), toByteOffset: 32, as: V.self)
+            w.storeBytes(of: v2 / (1 + e2), toByteOffset: 64, as: V.self); w.storeBytes(of: v3 / (1 + e3), toByteOffset: 96, as: V.self)
+            i += 32
+        }
         while i + 8 <= count {
             let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
             let s = v / (1 + exp(-a * v))

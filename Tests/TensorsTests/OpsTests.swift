@@ -462,6 +462,20 @@ final class VectorMathTests: XCTestCase {
         v.withUnsafeMutableBufferPointer { VectorMath.xSigmoid($0.baseAddress!, count: 13, a: 1.702) }
         for (a, b) in zip(v, ref) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
+
+    /// xSigmoid takes four vectors a step, then one, then a tail: each element must be the
+    /// bytes it gets alone (the tail's path), wherever it falls (a lane mixed up in the
+    /// four-vector step would show).
+    func testQuickGELUStepsGiveTheTailsBytes() {
+        let v: [Float] = (0..<77).map { Float(($0 * 37) % 77) * 0.13 - 5 }
+        var all = v
+        all.withUnsafeMutableBufferPointer { VectorMath.xSigmoid($0.baseAddress!, count: 77, a: 1.702) }
+        for i in 0..<77 {
+            var one = [v[i]]
+            one.withUnsafeMutableBufferPointer { VectorMath.xSigmoid($0.baseAddress!, count: 1, a: 1.702) }
+            XCTAssertEqual(all[i].bitPattern, one[0].bitPattern, "element \(i)")
+        }
+    }
 }
 
 final class UpfirdnAdjointTests: XCTestCase {
