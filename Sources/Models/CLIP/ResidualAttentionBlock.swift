@@ -30,7 +30,25 @@ public struct ResidualAttentionBlock: Sendable {
     func callAsFunction(_ x: Var, causal: Bool) -> Var {
         let h1 = LayerNorm.forward(x, weight: ln1.weight, bias: ln1.bias)
         let qkv = Linear.forward(h1, packed: attnInProj.weight, bias: attnInProj.bias)
-        let a = Attention.forward(qkv: qkv, heads: heads, causal: causal)
+        return residuals(x, attended: Attention.forward(qkv: qkv, heads: heads, causal: causal))
+    }
+
+    /// The block's output at the first token only, x [N, L, w] -> [N, w]: the image tower's last
+    /// block, whose other tokens nothing reads. Every token still feeds the attention's keys and
+    /// values; the output projection and the MLP, three quarters of the block, run on one row
+    /// per sample. The bytes are `self(x)`'s first token: the attention is computed whole (its
+    /// OpenBLAS products could sum a lone query row in another order) and each row of a packed
+    /// product is the same chain of multiply-adds whatever rows are beside it.
+    func firstToken(_ x: Var) -> Var {
+        let (n, w) = (x.shape[0], x.shape[2])
+        func first(_ t: Var) -> Var { Diff.reshape(Diff.slice(t, axis: 1, 0..<1), [n, w]) }
+        let h1 = LayerNorm.forward(x, weight: ln1.weight, bias: ln1.bias)
+        let qkv = Linear.forward(h1, packed: attnInProj.weight, bias: attnInProj.bias)
+        return residuals(first(x), attended: first(Attention.forward(qkv: qkv, heads: heads, causal: false)))
+    }
+
+    /// x + out_proj(a), then that + mlp(ln_2(that)), on rows of any leading shape.
+    private func residuals(_ x: Var, attended a: Var) -> Var {
         let y = Diff.add(x, Linear.forward(a, packed: attnOutProj.weight, bias: attnOutProj.bias))
         let h2 = LayerNorm.forward(y, weight: ln2.weight, bias: ln2.bias)
         // inference applies QuickGELU to each panel of c_fc as it is done, in the cache (same
@@ -60,5 +78,14 @@ public struct CLIPTransformer: Sendable {
             hook?(i, h.value)
         }
         return h
+    }
+
+    /// The last block's output at the first token, [N, L, w] -> [N, w]
+    /// (`ResidualAttentionBlock.firstToken`); bidirectional attention only.
+    func firstToken(_ x: Var) -> Var {
+        guard let last = resblocks.last else {
+            return Diff.reshape(Diff.slice(x, axis: 1, 0..<1), [x.shape[0], x.shape[2]])
+        }
+        return last.firstToken(resblocks.dropLast().reduce(x) { h, b in b(h, causal: false) })
     }
 }

@@ -69,8 +69,11 @@ public struct VisionTransformer: Sendable {
         hook?("conv1", patches.value)
         let h0 = LayerNorm.forward(tokens(patches), weight: lnPre.weight, bias: lnPre.bias)
         hook?("ln_pre", h0.value)
-        let h = transformer(h0, causal: false) { i, t in hook?("transformer.resblocks.\(i)", t) }
-        let cls = Diff.reshape(Diff.slice(h, axis: 1, 0..<1), [n, width])
+        // only the class token is read after the last block: without a hook to show its other
+        // tokens, that block runs the class token alone (the same bytes)
+        let cls = hook == nil ? transformer.firstToken(h0)
+            : Diff.reshape(Diff.slice(transformer(h0, causal: false) { i, t in hook?("transformer.resblocks.\(i)", t) },
+                                      axis: 1, 0..<1), [n, width])
         let post = LayerNorm.forward(cls, weight: lnPost.weight, bias: lnPost.bias)
         hook?("ln_post", post.value)
         return Linear.forward(post, packed: projPacked, bias: nil)
