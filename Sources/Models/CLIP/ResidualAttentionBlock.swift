@@ -27,10 +27,12 @@ public struct ResidualAttentionBlock: Sendable {
     }
 
     /// x [N, L, w] -> [N, L, w]. The weights are frozen: with a tape, gradients reach x only.
-    func callAsFunction(_ x: Var, causal: Bool) -> Var {
+    /// Without one, a caller that hands over its last reference to x gets the residuals added
+    /// into x's buffer (Diff.add) instead of a copy.
+    func callAsFunction(_ x: consuming Var, causal: Bool) -> Var {
         let h1 = LayerNorm.forward(x, weight: ln1.weight, bias: ln1.bias)
         let qkv = Linear.forward(h1, packed: attnInProj.weight, bias: attnInProj.bias)
-        return residuals(x, attended: Attention.forward(qkv: qkv, heads: heads, causal: causal))
+        return residuals(consume x, attended: Attention.forward(qkv: qkv, heads: heads, causal: causal))
     }
 
     /// The block's output at the first token only, x [N, L, w] -> [N, w]: the image tower's last
@@ -48,14 +50,14 @@ public struct ResidualAttentionBlock: Sendable {
     }
 
     /// x + out_proj(a), then that + mlp(ln_2(that)), on rows of any leading shape.
-    private func residuals(_ x: Var, attended a: Var) -> Var {
-        let y = Diff.add(x, Linear.forward(a, packed: attnOutProj.weight, bias: attnOutProj.bias))
+    private func residuals(_ x: consuming Var, attended a: Var) -> Var {
+        let y = Diff.add(consume x, Linear.forward(a, packed: attnOutProj.weight, bias: attnOutProj.bias))
         let h2 = LayerNorm.forward(y, weight: ln2.weight, bias: ln2.bias)
         // inference applies QuickGELU to each panel of c_fc as it is done, in the cache (same
         // bytes); a tape keeps c_fc's output for the backward
         let m = h2.needsGrad ? QuickGELU.forward(Linear.forward(h2, packed: cFc.weight, bias: cFc.bias))
             : Var(Linear.forward(h2.value, packed: cFc.weight, bias: cFc.bias, activation: .quickGELU))
-        return Diff.add(y, Linear.forward(m, packed: cProj.weight, bias: cProj.bias))
+        return Diff.add(consume y, Linear.forward(m, packed: cProj.weight, bias: cProj.bias))
     }
 }
 
@@ -74,7 +76,7 @@ public struct CLIPTransformer: Sendable {
     func callAsFunction(_ x: Var, causal: Bool, hook: ((Int, Tensor) -> Void)? = nil) -> Var {
         var h = x
         for (i, b) in resblocks.enumerated() {
-            h = b(h, causal: causal)
+            h = b(consume h, causal: causal)
             hook?(i, h.value)
         }
         return h
@@ -86,6 +88,8 @@ public struct CLIPTransformer: Sendable {
         guard let last = resblocks.last else {
             return Diff.reshape(Diff.slice(x, axis: 1, 0..<1), [x.shape[0], x.shape[2]])
         }
-        return last.firstToken(resblocks.dropLast().reduce(x) { h, b in b(h, causal: false) })
+        var h = x
+        for b in resblocks.dropLast() { h = b(consume h, causal: false) }
+        return last.firstToken(h)
     }
 }
