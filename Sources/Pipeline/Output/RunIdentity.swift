@@ -22,8 +22,10 @@ public struct RunIdentity: Sendable {
     /// vector lanes, IR-SE50's strided convolutions by patch rows (2026-12-06): scores and CLIP
     /// text embeddings change in low bits, so the images of edits driven by a text embedding
     /// (the mappers) do too. 9: IR-SE50's output linear by a PackedMatrix (2026-12-06):
-    /// identity scores change in their last digits, images do not.
-    public static let version = 9
+    /// identity scores change in their last digits, images do not. 10: CLIP's patch embedding
+    /// as patch rows times a PackedMatrix (2026-12-06): CLIP scores change in their last digits,
+    /// images do not.
+    public static let version = 10
 
     public let canonical: JSONValue
     public let configHash: String

@@ -56,3 +56,54 @@ extension Conv2D {
         return out
     }
 }
+
+/// Patch rows for a convolution whose stride is its kernel and which pads nothing (ViT's patch
+/// embedding, CLIP's `conv1`): each output pixel's patch is its own block of the image, so a
+/// row is C · p runs of p contiguous floats, in the weight's own (c, ky, kx) order, and
+/// `PackedMatrix(weight.reshaped([Cout, C * p * p]))` multiplies them. The product is then
+/// channel-last, the tokens' layout. Per image im2col + sgemm repacked CLIP's 9 MB weight for
+/// every image and summed in the order of the OpenBLAS kernel the CPU got.
+extension Conv2D {
+    /// x [N, C, H, W] -> [N · (H/p) · (W/p), C · p · p]; pixels past a whole patch are dropped,
+    /// as the convolution drops them.
+    public static func disjointPatchRows(_ x: Tensor, patch p: Int) -> Tensor {
+        precondition(x.rank == 4 && p > 0, "patch rows: input \(x.shape), patch \(p)")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (gh, gw) = (h / p, w / p), kdim = c * p * p
+        var rows = Tensor(uninitialized: [n * gh * gw, kdim])
+        if rows.count == 0 { return rows }
+        x.withUnsafeBufferPointer { xp in rows.withUnsafeMutableBufferPointer { rp in
+            let src = ReadPointer(xp.baseAddress!), dst = SendablePointer(rp.baseAddress!)
+            Parallel.for(n * gh, costPerItem: 2 * gw * kdim) { range in
+                for item in range {
+                    let (b, gy) = (item / gh, item % gh)
+                    for gx in 0..<gw {
+                        let row = dst.p + (item * gw + gx) * kdim
+                        for ci in 0..<c { for ky in 0..<p {
+                            (row + (ci * p + ky) * p).update(from: src.p + ((b * c + ci) * h + gy * p + ky) * w + gx * p, count: p)
+                        } }
+                    }
+                }
+            }
+        } }
+        return rows
+    }
+
+    /// The adjoint of `disjointPatchRows`: each row's runs added back where they were read
+    /// (patches do not overlap, so each pixel gets one run's value; pixels no patch read, 0).
+    public static func disjointPatchRowsAdjoint(_ rows: Tensor, patch p: Int, imageShape s: [Int]) -> Tensor {
+        let (n, c, h, w) = (s[0], s[1], s[2], s[3])
+        let (gh, gw) = (h / p, w / p), kdim = c * p * p
+        precondition(rows.shape == [n * gh * gw, kdim], "patch rows: gradient \(rows.shape) for an image \(s), patch \(p)")
+        var x = Tensor(zeros: s)
+        rows.withUnsafeBufferPointer { rp in x.withUnsafeMutableBufferPointer { xp in
+            for b in 0..<n { for gy in 0..<gh { for gx in 0..<gw {
+                let row = rp.baseAddress! + ((b * gh + gy) * gw + gx) * kdim
+                for ci in 0..<c { for ky in 0..<p {
+                    (xp.baseAddress! + ((b * c + ci) * h + gy * p + ky) * w + gx * p).update(from: row + (ci * p + ky) * p, count: p)
+                } }
+            } } }
+        } }
+        return x
+    }
+}
