@@ -47,6 +47,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CSupport", path: "Sources/CSupport"),
+        .target(name: "CMemory", path: "Sources/CMemory"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
@@ -57,7 +58,7 @@ let package = Package(
         // Register tiles compiled for AVX-512, called only where the CPU has it (AVX512.enabled).
         .target(name: "KernelsAVX512", dependencies: ["CSupport"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
                                                         .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "Tensors", dependencies: ["CBLAS", "CSupport", "KernelsAVX512"], swiftSettings: numeric),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CSupport", "CMemory", "KernelsAVX512"], swiftSettings: numeric),
         // --version: release, git commit and build date (written by the plugin), BLAS in use.
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "BuildInfo", dependencies: ["Tensors"], plugins: ["BuildInfoPlugin"]),

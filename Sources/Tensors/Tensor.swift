@@ -1,3 +1,4 @@
+import CMemory
 import CSupport
 import Foundation
 
@@ -182,19 +183,8 @@ extension Tensor: Equatable {
     }
 }
 
-/// glibc returns every large block (>= 128 KiB by default) to the kernel with munmap, so each
-/// new activation tensor page-faults its memory in again; on the development VM a first touch
-/// costs about 0.6-1.2 ms per MB (a 1024² layer's output: 100-300 ms). Keeping freed blocks in
-/// the heap lets the next layer reuse warm pages; peak memory is unchanged. (With these
-/// settings a training step faults nothing after the first two; `CFCLIP_PROFILE=1` shows it.)
+/// The heap policy (CMemory's memory_policy.c: freed blocks stay in one heap that every thread
+/// reuses) is set by a constructor when the binary loads; asking for it here keeps it linked.
 enum MemoryPolicy {
-    static let configured: Bool = {
-        #if canImport(Glibc)
-        // glibc caps M_MMAP_THRESHOLD at 32 MiB, so larger tensors would still be mmapped:
-        // serve every block from the heap instead, and never trim it.
-        mallopt(M_MMAP_MAX, 0)
-        mallopt(M_TRIM_THRESHOLD, -1)   // -1: never (Int32.max would still trim a top above 2 GiB)
-        #endif
-        return true
-    }()
+    static let configured: Bool = cfclip_memory_policy_set() != 0
 }
