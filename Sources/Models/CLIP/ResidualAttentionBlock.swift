@@ -42,8 +42,7 @@ public struct ResidualAttentionBlock: Sendable {
     /// OpenBLAS products could sum a lone query row in another order) and each row of a packed
     /// product is the same chain of multiply-adds whatever rows are beside it.
     func firstToken(_ x: Var) -> Var {
-        let (n, w) = (x.shape[0], x.shape[2])
-        func first(_ t: Var) -> Var { Diff.reshape(Diff.slice(t, axis: 1, 0..<1), [n, w]) }
+        let first = CLIPTransformer.firstTokenRows
         let h1 = LayerNorm.forward(x, weight: ln1.weight, bias: ln1.bias)
         let qkv = Linear.forward(h1, packed: attnInProj.weight, bias: attnInProj.bias)
         return residuals(first(x), attended: first(Attention.forward(qkv: qkv, heads: heads, causal: false)))
@@ -85,11 +84,14 @@ public struct CLIPTransformer: Sendable {
     /// The last block's output at the first token, [N, L, w] -> [N, w]
     /// (`ResidualAttentionBlock.firstToken`); bidirectional attention only.
     func firstToken(_ x: Var) -> Var {
-        guard let last = resblocks.last else {
-            return Diff.reshape(Diff.slice(x, axis: 1, 0..<1), [x.shape[0], x.shape[2]])
-        }
+        guard let last = resblocks.last else { return Self.firstTokenRows(x) }
         var h = x
         for b in resblocks.dropLast() { h = b(consume h, causal: false) }
         return last.firstToken(h)
+    }
+
+    /// x[:, 0, :] of [N, L, w], as [N, w].
+    static func firstTokenRows(_ x: Var) -> Var {
+        Diff.reshape(Diff.slice(x, axis: 1, 0..<1), [x.shape[0], x.shape[2]])
     }
 }

@@ -90,8 +90,7 @@ public struct VisionTransformer: Sendable {
         // only the class token is read after the last block: without a hook to show its other
         // tokens, that block runs the class token alone (the same bytes)
         let cls = hook == nil ? transformer.firstToken(h0)
-            : Diff.reshape(Diff.slice(transformer(h0, causal: false) { i, t in hook?("transformer.resblocks.\(i)", t) },
-                                      axis: 1, 0..<1), [n, width])
+            : CLIPTransformer.firstTokenRows(transformer(h0, causal: false) { i, t in hook?("transformer.resblocks.\(i)", t) })
         let post = LayerNorm.forward(cls, weight: lnPost.weight, bias: lnPost.bias)
         hook?("ln_post", post.value)
         return Linear.forward(post, packed: projPacked, bias: nil)
