@@ -10,6 +10,7 @@ usage: study-participant.py BUNDLE KEY_JSON OUT PARTICIPANT SEED ACCURACY_ORDER 
 """
 import json
 import sys
+import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -20,8 +21,11 @@ import headless_chromium
 
 def shown_group(driver):
     """The group on the page, once its script has drawn it: after a reload, `refresh` returns at
-    the load event and the group may come a moment later (a busy CI machine saw no element)."""
-    found = WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-group]")))
+    the load event and the group may come a moment later. A page back on its start screen lost
+    the progress, and says so instead of a timeout."""
+    found = WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-group], #start")))
+    if found.get_attribute("id") == "start":
+        raise SystemExit("after a reload the page shows its start screen: the progress was not kept")
     return found.get_attribute("data-group")
 
 
@@ -43,7 +47,11 @@ def main():
                 for slot in sorted(slots[group], key=lambda s: order.index(slots[group][s])):
                     driver.find_element(By.CSS_SELECTOR, 'button.pick[data-task="%s"][data-slot="%s"]' % (task, slot)).click()
             if i == 1:
-                # resumable: a reload keeps the group and the ranks entered
+                # resumable: a reload keeps the group and the ranks entered. Chromium hands a
+                # setItem to its browser process asynchronously, and a reload at once can outrun it
+                # (seen once on a busy CI machine: the page came back without the progress); a
+                # participant reloads seconds after a click, so the script waits as one would
+                time.sleep(1)
                 driver.refresh()
                 if shown_group(driver) != group:
                     raise SystemExit("after a reload the page shows another group")
