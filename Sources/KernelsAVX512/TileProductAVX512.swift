@@ -34,8 +34,8 @@ public enum TileProductAVX512 {
     /// 10 rows x two panels (`panel`, `panel + panelStride`; out columns 0..<16 and 16..<32):
     /// 20 accumulators, so the fused multiply-adds' latency is hidden (the 6-row tile's 6 chains
     /// kept the two FMA units three quarters busy), and CLIP's 50 tokens a sample are five whole
-    /// tiles. Rows are `a + i * lda`. `ahead` > 0: each k step in `fetch` also fetches the panels'
-    /// line `ahead` floats on (the next block of k, which the first row tile otherwise waited for:
+    /// tiles. Rows are `a + i * lda`. `ahead` > 0: the tile also fetches the panels' lines `ahead`
+    /// floats on from the k steps in `fetch` (the next block of k, which the first row tile otherwise waited for:
     /// at batch 1 the weights stream from memory once per sample).
     public static func kernel10x2(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, panelStride: Int, ldb: Int,
                                   k: Int, first: Bool, last: Bool, alpha: Float, bias: UnsafePointer<Float>,
@@ -52,8 +52,7 @@ public enum TileProductAVX512 {
         var w = UnsafeRawPointer(panel)
         let step = ldb * MemoryLayout<Float>.stride, second = panelStride * MemoryLayout<Float>.stride
         let distance = ahead * MemoryLayout<Float>.stride
-        @inline(__always) func advance(_ kk: Int, fetch: Bool) {
-            if fetch { cfclip_prefetch(w + distance); cfclip_prefetch(w + second + distance) }
+        @inline(__always) func advance(_ kk: Int) {
             let v0 = w.loadUnaligned(as: SIMD16<Float>.self), v1 = w.loadUnaligned(fromByteOffset: second, as: SIMD16<Float>.self)
             var s = SIMD16<Float>(repeating: x0[kk]); c00 = c00.addingProduct(s, v0); c01 = c01.addingProduct(s, v1)
             s = SIMD16<Float>(repeating: x1[kk]); c10 = c10.addingProduct(s, v0); c11 = c11.addingProduct(s, v1)
@@ -67,11 +66,23 @@ public enum TileProductAVX512 {
             s = SIMD16<Float>(repeating: x9[kk]); c90 = c90.addingProduct(s, v0); c91 = c91.addingProduct(s, v1)
             w += step
         }
-        // only the k steps in `fetch` prefetch, so the row tiles of a block share its fetching
+        // the lines of the k steps in `fetch` (the next block's, `ahead` floats on), one pair at a
+        // time spread evenly over this tile's k steps: fetched back to back they filled the
+        // core's outstanding-miss slots with memory reads and stalled its own loads (on a Zen 4
+        // the steps that fetched took a third of the kernel's time for 3% of its k steps)
         let f0 = ahead > 0 ? min(max(fetch.lowerBound, 0), k) : k, f1 = max(f0, min(fetch.upperBound, k))
-        for kk in 0..<f0 { advance(kk, fetch: false) }
-        for kk in f0..<f1 { advance(kk, fetch: true) }
-        for kk in f1..<k { advance(kk, fetch: false) }
+        let lines = f1 - f0, spacing = lines > 0 ? max(1, k / lines) : k
+        let origin = UnsafeRawPointer(panel) + distance
+        var kk = 0, line = f0
+        while kk < k {
+            if line < f1 {
+                let at = origin + line * step
+                cfclip_prefetch(at); cfclip_prefetch(at + second)
+                line += 1
+            }
+            let end = min(k, kk + spacing)
+            while kk < end { advance(kk); kk += 1 }
+        }
         let b0 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
         let b1 = UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
         func store(_ lo: SIMD16<Float>, _ hi: SIMD16<Float>, _ i: Int) {
