@@ -35,6 +35,9 @@ struct PipelineBench: ParsableCommand {
         note(IsolatedStages.stages.map { String(format: "%@ %.2f s", $0, ideal[$0] ?? 0) }.joined(separator: ", ")
              + String(format: " per sample alone (sum %.2f s)", idealSum))
 
+        // a fresh run every time: a kept folder's earlier output would be resumed, every shard
+        // skipped, and no batch left to time
+        try? FileManager.default.removeItem(atPath: root + "/out")
         let result = try PipelineRunner.run(pipeline: file, options: RunOptions(output: root + "/out", force: true, progress: !json))
         guard let steady = IsolatedStages.steadySecondsPerSample(result.batchFinishes) else {
             throw ValidationError("--samples \(samples) gives fewer than two batches: no steady state to measure")
