@@ -34,9 +34,9 @@ public enum TileProductAVX512 {
     /// 10 rows x two panels (`panel`, `panel + panelStride`; out columns 0..<16 and 16..<32):
     /// 20 accumulators, so the fused multiply-adds' latency is hidden (the 6-row tile's 6 chains
     /// kept the two FMA units three quarters busy), and CLIP's 50 tokens a sample are five whole
-    /// tiles. Rows are `a + i * lda`. `ahead` > 0: the tile also fetches the panels' lines `ahead`
-    /// floats on from the k steps in `fetch` (the next block of k, which the first row tile otherwise waited for:
-    /// at batch 1 the weights stream from memory once per sample).
+    /// tiles. Rows are `a + i * lda`. `ahead` > 0: the tile also fetches the panels' lines
+    /// `ahead` floats on from the k steps in `fetch` (the next block of k, which the first row
+    /// tile otherwise waited for: at batch 1 the weights stream from memory once per sample).
     public static func kernel10x2(_ a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, panelStride: Int, ldb: Int,
                                   k: Int, first: Bool, last: Bool, alpha: Float, bias: UnsafePointer<Float>,
                                   out: UnsafeMutablePointer<Float>, ldc: Int, ahead: Int, fetch: Range<Int>) {
